@@ -20,9 +20,10 @@ BUILD ?= build
 SAN ?= 0
 
 CC ?= cc
-PKGS := jansson libcrypto libarchive zlib
+PKGS := jansson libcrypto libarchive zlib libcurl libpng libjpeg
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS := $(shell pkg-config --libs $(PKGS))
+VK_CFLAGS := $(shell pkg-config --cflags vulkan 2>/dev/null)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
 OPT ?= -O2
@@ -32,12 +33,24 @@ ifeq ($(SAN),1)
 CFLAGS_BASE += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS_SAN := -fsanitize=address,undefined
 endif
-CFLAGS_LIB := $(CFLAGS_BASE) -Iinclude -I. $(PKG_CFLAGS) -fvisibility=default
+CFLAGS_LIB := $(CFLAGS_BASE) -Iinclude -I. $(PKG_CFLAGS) $(VK_CFLAGS) -fvisibility=default
 LDLIBS_LIB := $(PKG_LIBS) -ldl -lm -lpthread
 
 LIB_DIRS := core registry cpu weights converter image fetch vulkan
 LIB_SRCS := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+
+# Vulkan backend: compute shaders (vulkan/shaders/*.comp) compiled by glslc at build
+# time, twice (fp32 and fp16 storage), and embedded in libzoo as SPIR-V arrays
+# ($(BUILD)/gen/vulkan_spirv.c). libvulkan is dlopen()ed at run time
+# (vulkan/vk_loader.c), so only its headers are needed here, not -lvulkan.
+GLSLC ?= glslc
+VK_SHADERS := $(sort $(basename $(notdir $(wildcard vulkan/shaders/*.comp))))
+VK_SPV := $(foreach s,$(VK_SHADERS),$(BUILD)/gen/spv/$(s).fp32.spv $(BUILD)/gen/spv/$(s).fp16.spv)
+VK_GEN_OBJ := $(BUILD)/obj/gen/vulkan_spirv.o
+ifneq ($(VK_SHADERS),)
+LIB_OBJS += $(VK_GEN_OBJ)
+endif
 
 CLI_SRCS := $(wildcard cli/*.c)
 CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
@@ -59,6 +72,21 @@ all: $(BUILD)/libzoo.so $(BUILD)/zoo $(PLUGIN_SOS) $(BUILD)/zoo.pc
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_LIB) -MMD -MP -c $< -o $@
+
+$(BUILD)/gen/spv/%.fp32.spv: vulkan/shaders/%.comp $(wildcard vulkan/shaders/*.glsl)
+	@mkdir -p $(dir $@)
+	$(GLSLC) --target-env=vulkan1.1 -O -DFP16=0 -o $@ $<
+
+$(BUILD)/gen/spv/%.fp16.spv: vulkan/shaders/%.comp $(wildcard vulkan/shaders/*.glsl)
+	@mkdir -p $(dir $@)
+	$(GLSLC) --target-env=vulkan1.1 -O -DFP16=1 -o $@ $<
+
+$(BUILD)/gen/vulkan_spirv.c: $(VK_SPV) vulkan/embed_spirv.sh
+	sh vulkan/embed_spirv.sh $@ $(BUILD)/gen/spv $(VK_SHADERS)
+
+$(VK_GEN_OBJ): $(BUILD)/gen/vulkan_spirv.c vulkan/vk_spirv.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_LIB) -c $< -o $@
 
 $(BUILD)/libzoo.so: $(LIB_OBJS)
 	@mkdir -p $(dir $@)

@@ -46,5 +46,10 @@ int zoo_cmd_info(zoo_cli *cli, int argc, char **argv);
 int zoo_cmd_convert(zoo_cli *cli, int argc, char **argv);
 int zoo_cmd_infer(zoo_cli *cli, int argc, char **argv);
 int zoo_cmd_bench(zoo_cli *cli, int argc, char **argv);
+int zoo_cmd_run(zoo_cli *cli, int argc, char **argv);
+int zoo_cmd_eval(zoo_cli *cli, int argc, char **argv);
+int zoo_cmd_fetch(zoo_cli *cli, int argc, char **argv);
+int zoo_cmd_verify(zoo_cli *cli, int argc, char **argv);
+int zoo_cmd_rm(zoo_cli *cli, int argc, char **argv);
 
 #endif

@@ -29,12 +29,13 @@ static const zoo_cli_cmd commands[] = {
      "  --size N builds the network for an N x N input instead of the default.\n",
      zoo_cmd_info},
     {"convert", "convert Paddle weights to the native format",
-     "usage: zoo convert MODEL SOURCE [-o OUT] [--dtype f32|f16]\n"
+     "usage: zoo convert MODEL SOURCE [-o OUT] [--dtype f32|f16] [--url URL]\n"
      "       zoo convert --raw SOURCE -o OUT\n"
      "  SOURCE: a .pdparams file, an inference tarball (*_infer.tar) or its directory, a\n"
      "  legacy *_pretrained.tar or its directory (format detected from the bytes).\n"
      "  Without -o the file goes to the model cache ($ZOO_HOME, $XDG_CACHE_HOME/zoo or\n"
-     "  ~/.cache/zoo)/models/MODEL/MODEL.zoo. --raw keeps the source's tensor names.\n",
+     "  ~/.cache/zoo)/models/MODEL/MODEL.zoo. --raw keeps the source's tensor names.\n"
+     "  --url records where the source came from (provenance metadata).\n",
      zoo_cmd_convert},
     {"infer", "run a model on raw tensors (.npy in, .npy out)",
      "usage: zoo infer MODEL --input X.npy --output Y.npy [--weights FILE | --random-weights SEED]\n"
@@ -49,6 +50,51 @@ static const zoo_cli_cmd commands[] = {
      "  Warm-up runs, then median and p90 latency per batch size, images/s, the plan's\n"
      "  activation memory and the process's peak RSS. Synthetic weights unless --weights.\n",
      zoo_cmd_bench},
+    {"run", "classify images (top-k with labels)",
+     "usage: zoo run MODEL IMAGE... [--topk N] [--json] [--backend cpu|cpu-ref] [--threads N]\n"
+     "               [--weights FILE] [--batch N]\n"
+     "  PNG/JPEG in, PaddleClas preprocessing (resize_short, centre crop, normalize: the\n"
+     "  model's manifest), softmax top-k (default 5) with ImageNet class names. Several\n"
+     "  images run in batches of --batch (default 16 at a 224 crop, fewer for bigger\n"
+     "  inputs). --json: one object per image per\n"
+     "  line (file_name, class_ids, scores, label_names). Weights: --weights FILE (native,\n"
+     "  or a .pdparams / inference tarball / legacy tarball converted on the fly), else the\n"
+     "  model cache ('zoo fetch MODEL'). docs/run.md has the details.\n",
+     zoo_cmd_run},
+    {"eval", "top-1/top-5 accuracy over a labelled folder",
+     "usage: zoo eval MODEL DIR --labels FILE [--limit N] [--batch N] [--json]\n"
+     "                [--backend cpu|cpu-ref] [--threads N] [--weights FILE]\n"
+     "  FILE: one '<file> <class index>' per line, files relative to DIR. Images are\n"
+     "  decoded on a separate thread while the network runs (batch default 8 at a 224\n"
+     "  crop, fewer for bigger inputs). Prints\n"
+     "  top-1, top-5, the image count and images/s; a progress bar on a terminal.\n",
+     zoo_cmd_eval},
+    {"fetch", "download, verify and install model weights",
+     "usage: zoo fetch MODEL... [--from FILE|URL] [--sha256 HEX] [--kind KIND]\n"
+     "                 [--require-pinned] [--force] [--quiet] [--retries N] [--retry-delay S]\n"
+     "                 [--connect-timeout S] [--speed-time S] [--speed-limit BYTES]\n"
+     "       zoo fetch --all [options]\n"
+     "  Downloads the model's source weights (manifest sources in order; $ZOO_MIRROR, a\n"
+     "  base URL or a directory laid out like the origin, is tried first), checks the\n"
+     "  SHA-256 (the manifest's, else the cache's pin; the first download is pinned),\n"
+     "  converts and installs <cache>/models/MODEL/MODEL.zoo atomically. Resumes partial\n"
+     "  downloads, retries transient failures. --from: a file or URL you already have.\n"
+     "  --sha256: the digest the source must have. --kind: only sources of that kind\n"
+     "  (pdparams, paddle-inference-tar). --require-pinned: refuse sources with no\n"
+     "  known digest. --force: fetch even if installed. Exit 4: digest mismatch, 5:\n"
+     "  network error. docs/fetch.md has the details and the cache layout.\n",
+     zoo_cmd_fetch},
+    {"verify", "re-check installed weights",
+     "usage: zoo verify [MODEL...]\n"
+     "  Re-hashes each installed native file (its zoo.digest), checks it holds MODEL and\n"
+     "  that its recorded source digest matches the pin / manifest. Without MODEL: every\n"
+     "  installed model. Exit 4 if anything is damaged.\n",
+     zoo_cmd_verify},
+    {"rm", "remove a model from the cache",
+     "usage: zoo rm MODEL... [--unpin]\n"
+     "  Removes the installed weights and partial downloads. --unpin also forgets the\n"
+     "  pinned digests of the model's sources.\n",
+     zoo_cmd_rm},
     {"help", "show help for a command", "usage: zoo help [COMMAND]\n", cmd_help},
     {"version", "print the version", "usage: zoo version   (or zoo --version)\n", cmd_version},
 };
@@ -65,7 +111,7 @@ static void print_usage(FILE *f) {
     fputs(usage_text, f);
     for (int i = 0; i < N_COMMANDS; i++) fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fputs("\nenvironment: ZOO_PLUGIN_PATH (extra plugin directories), ZOO_MANIFEST_PATH (extra\n"
-          "manifest directories), ZOO_HOME (model cache).\n"
+          "manifest directories), ZOO_HOME (model cache), ZOO_MIRROR (tried before the origin).\n"
           "exit codes: 0 ok, 1 runtime error, 2 invalid input or usage, 3 not found,\n"
           "4 integrity check failed, 5 network error.\n",
           f);

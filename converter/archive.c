@@ -10,8 +10,8 @@
  *     them built in (a filter that would run an external program is never
  *     enabled);
  *   - every entry name is checked before anything is written: not empty, not
- *     absolute, no ".." component, no control characters; "." components and
- *     repeated '/' are dropped;
+ *     absolute, no ".." component, no control characters, at most 64
+ *     components; "." components and repeated '/' are dropped;
  *   - only regular files and directories are extracted. Symbolic links and
  *     hard links are refused whatever they point to (weight archives never
  *     need them, and refusing all of them leaves nothing to get wrong), as
@@ -47,12 +47,13 @@
 
 #define MAX_ENTRIES 1000000L
 #define MAX_TOTAL_BYTES (64ull << 30)
+#define MAX_DEPTH 64 /* path components per entry */
 
 /* ---- removing what we created ------------------------------------------- */
 
 /* Removes everything inside the directory `dfd` (not following links). */
 static void empty_dir(int dfd, int depth) {
-    if (depth > 256) return;
+    if (depth > MAX_DEPTH + 1) return;
     int fd = dup(dfd);
     if (fd < 0) return;
     DIR *d = fdopendir(fd);
@@ -85,6 +86,7 @@ static const char *clean_name(const char *name, char *out, size_t size) {
     for (const unsigned char *p = (const unsigned char *)name; *p; p++)
         if (*p < 0x20 || *p == 0x7f) return "control character in the name";
     size_t k = 0;
+    int depth = 0;
     const char *p = name;
     while (*p) {
         while (*p == '/') p++;
@@ -98,6 +100,7 @@ static const char *clean_name(const char *name, char *out, size_t size) {
         }
         if (n == 2 && p[0] == '.' && p[1] == '.') return "'..' component leaves the destination";
         if (k + n + 2 > size) return "name too long";
+        if (++depth > MAX_DEPTH) return "directories nested too deeply";
         if (k) out[k++] = '/';
         memcpy(out + k, p, n);
         k += n;

@@ -298,41 +298,73 @@ static int strmap_get(const strmap *m, const char *k) {
 /* ---- problem report -------------------------------------------------------- */
 
 typedef struct report {
-    char text[3][560];
-    size_t used[3];
-    int count[3];
-    int shown[3];
+    char **items[3]; /* malloc'ed lines per category */
+    int count[3], cap[3];
+    bool oom;
 } report;
 
 enum { R_MISSING = 0, R_UNEXPECTED = 1, R_MISFIT = 2 };
 
 static void report_add(report *r, int cat, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void report_add(report *r, int cat, const char *fmt, ...) {
-    r->count[cat]++;
     char item[400];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(item, sizeof item, fmt, ap);
     va_end(ap);
-    size_t need = strlen(item) + 2;
-    if (r->used[cat] + need >= sizeof r->text[cat] - 24) return;
-    r->used[cat] += (size_t)snprintf(r->text[cat] + r->used[cat], sizeof r->text[cat] - r->used[cat],
-                                     "%s%s", r->shown[cat] ? ", " : "", item);
-    r->shown[cat]++;
+    if (r->count[cat] == r->cap[cat]) {
+        int cap = r->cap[cat] ? 2 * r->cap[cat] : 16;
+        char **n = realloc(r->items[cat], (size_t)cap * sizeof *n);
+        if (!n) {
+            r->oom = true;
+            return;
+        }
+        r->items[cat] = n;
+        r->cap[cat] = cap;
+    }
+    if (!(r->items[cat][r->count[cat]] = strdup(item))) {
+        r->oom = true;
+        return;
+    }
+    r->count[cat]++;
 }
 
+static void report_free(report *r) {
+    for (int c = 0; c < 3; c++) {
+        for (int i = 0; i < r->count[c]; i++) free(r->items[c][i]);
+        free(r->items[c]);
+    }
+}
+
+/* One line: every category with its count and as many names as its share of
+ * the message allows, then "+N more". */
 static int report_emit(const report *r, const char *source, const char *model, zoo_error *err) {
     static const char *const WHAT[3] = {"missing", "unexpected", "mis-shaped"};
+    if (r->oom) return zoo_error_set(err, ZOO_ERR_RUNTIME, "out of memory");
     char msg[ZOO_ERROR_MSG_MAX];
     size_t o = (size_t)snprintf(msg, sizeof msg, "%s does not fit %s:", source, model);
+    if (o >= sizeof msg) o = sizeof msg - 1;
+    int cats = 0;
+    for (int c = 0; c < 3; c++) cats += r->count[c] > 0;
+    size_t share = cats && o + 40 * (size_t)cats < sizeof msg ? (sizeof msg - 1 - o) / (size_t)cats : 0;
     bool first = true;
-    for (int c = 0; c < 3 && o < sizeof msg; c++) {
+    for (int c = 0; c < 3; c++) {
         if (!r->count[c]) continue;
-        int more = r->count[c] - r->shown[c];
-        char tail[32] = "";
-        if (more > 0) snprintf(tail, sizeof tail, ", +%d more", more);
-        o += (size_t)snprintf(msg + o, sizeof msg - o, "%s %d %s (%s%s)", first ? "" : ";",
-                              r->count[c], WHAT[c], r->text[c], tail);
+        char part[ZOO_ERROR_MSG_MAX];
+        size_t po = (size_t)snprintf(part, sizeof part, "%s %d %s (", first ? "" : ";", r->count[c], WHAT[c]);
+        int shown = 0;
+        for (int i = 0; i < r->count[c]; i++) {
+            size_t len = strlen(r->items[c][i]) + 2;
+            if (po + len + 16 > share) break; /* room for "+N more)" */
+            po += (size_t)snprintf(part + po, sizeof part - po, "%s%s", shown ? ", " : "", r->items[c][i]);
+            shown++;
+        }
+        if (shown < r->count[c])
+            po += (size_t)snprintf(part + po, sizeof part - po, "%s+%d more", shown ? ", " : "",
+                                   r->count[c] - shown);
+        snprintf(part + po, sizeof part - po, ")");
+        o += (size_t)snprintf(msg + o, sizeof msg - o, "%s", part);
+        if (o >= sizeof msg) o = sizeof msg - 1;
         first = false;
     }
     return zoo_error_set(err, ZOO_ERR_INPUT, "%s", msg);
@@ -360,7 +392,7 @@ static int map_names(const zoo_graph *g, const zoo_tensor_list *l, const char *s
                      const char *model, int *src_of, zoo_error *err) {
     int np = zoo_graph_param_count(g);
     for (int p = 0; p < np; p++) src_of[p] = -1;
-    strmap by_key, by_val; /* name table: structured key -> entry, parameter name -> entry */
+    strmap by_key = {0}, by_val = {0}; /* name table: structured key -> entry, parameter name -> entry */
     if (strmap_init(&by_key, l->n_names) || strmap_init(&by_val, l->n_names)) {
         strmap_free(&by_key);
         strmap_free(&by_val);
@@ -370,8 +402,29 @@ static int map_names(const zoo_graph *g, const zoo_tensor_list *l, const char *s
         strmap_put(&by_key, l->names[i].key, i);
         strmap_put(&by_val, l->names[i].value, i);
     }
+    /* graph names and aliases -> parameter (the graph keeps them distinct) */
+    int n_alias = 0;
+    for (int p = 0; p < np; p++) {
+        zoo_param_info pi;
+        zoo_graph_param(g, p, &pi);
+        n_alias += 1 + pi.n_aliases;
+    }
+    strmap params = {0};
+    if (strmap_init(&params, n_alias)) {
+        strmap_free(&params);
+        strmap_free(&by_key);
+        strmap_free(&by_val);
+        return zoo_error_set(err, ZOO_ERR_RUNTIME, "out of memory");
+    }
+    for (int p = 0; p < np; p++) {
+        zoo_param_info pi;
+        zoo_graph_param(g, p, &pi);
+        strmap_put(&params, pi.name, p);
+        for (int k = 0; k < pi.n_aliases; k++) strmap_put(&params, pi.aliases[k], p);
+    }
     report *rep = calloc(1, sizeof *rep);
     if (!rep) {
+        strmap_free(&params);
         strmap_free(&by_key);
         strmap_free(&by_val);
         return zoo_error_set(err, ZOO_ERR_RUNTIME, "out of memory");
@@ -394,7 +447,7 @@ static int map_names(const zoo_graph *g, const zoo_tensor_list *l, const char *s
             cand[nc++] = strip_prefix(l->names[e].value);
         }
         int p = -1;
-        for (int c = 0; c < nc && p < 0; c++) p = zoo_graph_find_param(g, cand[c]);
+        for (int c = 0; c < nc && p < 0; c++) p = strmap_get(&params, cand[c]);
         if (p < 0) {
             bool ignored = false;
             for (int c = 0; c < nc && !ignored; c++) ignored = zoo_graph_is_ignored_source(g, cand[c]);
@@ -431,8 +484,10 @@ static int map_names(const zoo_graph *g, const zoo_tensor_list *l, const char *s
         if (!(pi.flags & ZOO_PARAM_OPTIONAL)) report_add(rep, R_MISSING, "%s", pi.name);
     }
     int rc = 0;
-    if (rep->count[0] || rep->count[1] || rep->count[2]) rc = report_emit(rep, source, model, err);
+    if (rep->oom || rep->count[0] || rep->count[1] || rep->count[2]) rc = report_emit(rep, source, model, err);
+    report_free(rep);
     free(rep);
+    strmap_free(&params);
     strmap_free(&by_key);
     strmap_free(&by_val);
     return rc;
@@ -573,7 +628,10 @@ int zoo_convert_graph(const zoo_graph *g, const char *source, const char *out_pa
         else if (si->kind == ZOO_SRC_LEGACY_DIR) rc = sha256_dir(si->path, sha, err);
         else rc = sha256_file(si->path, sha, err);
     }
-    if (!rc) rc = read_source(si, source, &l, err);
+    if (!rc) {
+        rc = read_source(si, source, &l, err);
+        if (rc && tmpdir[0]) zoo_error_prefix(err, "%s (unpacked)", source);
+    }
     if (!rc && g) {
         src_of = malloc(sizeof *src_of * (size_t)(zoo_graph_param_count(g) + 1));
         if (!src_of) rc = zoo_error_set(err, ZOO_ERR_RUNTIME, "out of memory");

@@ -146,9 +146,15 @@ int zoo_detect_source(const char *path, zoo_src_info *out, zoo_error *err) {
     snprintf(out->path, sizeof out->path, "%s", path);
     if (out->kind == ZOO_SRC_UNKNOWN) {
         if (n == 0) return zoo_error_set(err, ZOO_ERR_INPUT, "%s: empty file", path);
+        if (ends_with(path, ".pdiparams"))
+            return zoo_error_set(err, ZOO_ERR_INPUT,
+                                 "%s: a .pdiparams file needs its program (.pdmodel or .json) "
+                                 "next to it under the same prefix",
+                                 path);
         char hex[3 * 8 + 1] = "";
+        size_t o = 0;
         for (ssize_t i = 0; i < n && i < 8; i++)
-            snprintf(hex + 3 * i, sizeof hex - 3 * (size_t)i, "%s%02x", i ? " " : "", head[i]);
+            o += (size_t)snprintf(hex + o, sizeof hex - o, "%s%02x", i ? " " : "", head[i]);
         return zoo_error_set(err, ZOO_ERR_INPUT,
                              "%s: unrecognised weight format (first bytes %s; expected a Paddle "
                              ".pdparams pickle, an inference model, a parameter directory or a "

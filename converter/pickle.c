@@ -5,6 +5,10 @@
  * only a short allow-list, REDUCE and BUILD are interpreted only for the forms
  * those globals produce (numpy arrays and dtypes, protocol-2 bytes, Paddle's
  * tuple / eval reductions, OrderedDict). Everything else is an error.
+ * In torch mode (zoo_pk_limits.torch, used by pth.c only) BINPERSID storage
+ * references, torch.<Kind>Storage types and torch._utils' tensor and
+ * parameter rebuild functions are accepted too, as inert values; outside
+ * torch mode they are refused like any other global.
  *
  * Safety rules enforced here: every length is checked against the bytes that
  * remain before it is used; ints wider than 64 bits are refused; the stack,
@@ -18,9 +22,12 @@
 #include "converter/pickle.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "zoo/weights.h"
 
 #define CHUNK_VALUES 1024
 #define MAX_GLOBAL_LINE 256
@@ -143,7 +150,8 @@ static const char *op_name(uint8_t op) {
 
 const char *zoo_pk_kind_name(zoo_pk_kind k) {
     static const char *const names[] = {"None",  "bool",  "int",  "float",   "str",     "bytes",
-                                        "tuple", "list",  "dict", "global",  "ndarray", "dtype"};
+                                        "tuple", "list",  "dict", "global",  "ndarray", "dtype",
+                                        "storage", "tensor"};
     return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "?";
 }
 
@@ -395,34 +403,80 @@ static int op_string(vm *m, uint8_t op, int lenbytes, zoo_pk_kind kind, bool py2
 }
 
 /* UTF-8 text whose code points are all <= 0xFF -> one byte per code point
- * (how Python 3 pickles bytes at protocol 2: _codecs.encode(text, "latin1")). */
+ * (how Python 3 pickles bytes at protocol 2: _codecs.encode(text, "latin1")).
+ * This is the hot path for protocol-2 weights, whose random float bytes are
+ * half >= 0x80, so per-byte branches mispredict constantly. latin1_scalar is
+ * branch-free per output byte; latin1_swar decodes 8 input bytes per step
+ * with 64-bit bit tricks (little-endian hosts): about 3x faster. Both only
+ * report *whether* the text is valid; the caller locates the first bad byte. */
+
+/* Returns the output length, or SIZE_MAX if the text is not latin-1 UTF-8. */
+static size_t latin1_scalar(const uint8_t *s, size_t n, uint8_t *o) {
+    size_t i = 0, j = 0;
+    unsigned bad = 0;
+    if (n == 0) return 0;
+    while (i + 1 < n) {
+        unsigned c = s[i], d = s[i + 1];
+        unsigned lead = c >> 7; /* valid text: every byte >= 0x80 here is C2/C3 */
+        bad |= lead & (((c & 0xFEu) != 0xC2u) | ((d & 0xC0u) != 0x80u));
+        o[j++] = (uint8_t)(lead ? (((c & 3u) << 6) | (d & 0x3Fu)) : c);
+        i += 1 + lead;
+    }
+    if (i + 1 == n) { /* one byte left: must be ASCII */
+        bad |= s[i] >> 7;
+        o[j++] = s[i];
+    }
+    return bad ? SIZE_MAX : j;
+}
+
+static size_t latin1_swar(const uint8_t *s, size_t n, uint8_t *o) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    const uint64_t H = 0x8080808080808080ull, B1 = 0x0101010101010101ull;
+    uint64_t bad = n > 0 && (s[0] & 0xC0u) == 0x80u; /* text starts with a continuation */
+    size_t i = 0, j = 0;
+    while (n - i >= 9) { /* 8 bytes and the one after them */
+        uint64_t w, w1;
+        memcpy(&w, s + i, 8);
+        memcpy(&w1, s + i + 1, 8);
+        uint64_t cont = w & H & ~(w << 1);   /* 10xxxxxx: 0x80 in that byte */
+        uint64_t lead = w & (w << 1) & H;    /* 11xxxxxx */
+        uint64_t next_cont = w1 & H & ~(w1 << 1);
+        uint64_t low = w & (0x3Eu * B1);     /* C2 and C3 have bits 1..5 = 00001 */
+        uint64_t not_c2 = (((low ^ (0x02u * B1)) + 0x7Fu * B1)) & H;
+        bad |= (lead & not_c2) | (lead ^ next_cont);
+        uint64_t m = (next_cont >> 7) * 0xFFu; /* 0xFF where a lead byte sits */
+        uint64_t comb = ((w & (0x03u * B1)) << 6) | (w1 & (0x3Fu * B1));
+        uint64_t v = (comb & m) | (w & ~m);
+        uint64_t keep = ~(cont >> 7) & B1; /* 1 in every byte that starts a code point */
+        for (int k = 0; k < 8; k++) { /* store all, advance past kept ones */
+            o[j] = (uint8_t)(v >> (8 * k));
+            j += (size_t)((keep >> (8 * k)) & 1u);
+        }
+        i += 8;
+    }
+    /* a continuation here completes the lead byte the last block emitted */
+    if (i > 0 && i < n && (s[i] & 0xC0u) == 0x80u) i++;
+    size_t t = latin1_scalar(s + i, n - i, o + j);
+    return (bad || t == SIZE_MAX) ? SIZE_MAX : j + t;
+#else
+    return latin1_scalar(s, n, o);
+#endif
+}
+
 static int latin1_from_utf8(vm *m, const uint8_t *s, size_t n, uint8_t **out, size_t *out_n) {
     uint8_t *o = malloc(n ? n : 1);
     if (!o) return OOM(m);
-    size_t i = 0, j = 0;
-    while (i < n) {
-        if (n - i >= 8) {
-            uint64_t w;
-            memcpy(&w, s + i, 8);
-            if (!(w & 0x8080808080808080ull)) {
-                memcpy(o + j, &w, 8);
-                i += 8;
-                j += 8;
-                continue;
-            }
+    size_t j = latin1_swar(s, n, o);
+    if (j == SIZE_MAX) {
+        size_t i = 0; /* find the first offending byte for the message */
+        while (i < n) {
+            if (s[i] < 0x80) i++;
+            else if ((s[i] & 0xFE) == 0xC2 && i + 1 < n && (s[i + 1] & 0xC0) == 0x80) i += 2;
+            else break;
         }
-        uint8_t c = s[i];
-        if (c < 0x80) {
-            o[j++] = c;
-            i++;
-        } else if ((c == 0xC2 || c == 0xC3) && i + 1 < n && (s[i + 1] & 0xC0) == 0x80) {
-            o[j++] = (uint8_t)(((c & 0x03u) << 6) | (s[i + 1] & 0x3Fu));
-            i += 2;
-        } else {
-            free(o);
-            return FAIL(m, "_codecs.encode: text is not latin-1 (byte 0x%02x at text offset %zu)",
-                        c, i);
-        }
+        free(o);
+        return FAIL(m, "_codecs.encode: text is not latin-1 (byte 0x%02x at text offset %zu)",
+                    i < n ? s[i] : 0, i);
     }
     if (j < n) {
         uint8_t *sh = realloc(o, j ? j : 1);
@@ -438,19 +492,40 @@ static int latin1_from_utf8(vm *m, const uint8_t *s, size_t n, uint8_t **out, si
 static const struct {
     const char *module, *name;
     zoo_pk_global_id id;
+    bool torch; /* only in torch mode */
 } ALLOWED[] = {
-    {"numpy.core.multiarray", "_reconstruct", ZOO_PKG_NP_RECONSTRUCT},
-    {"numpy._core.multiarray", "_reconstruct", ZOO_PKG_NP_RECONSTRUCT},
-    {"numpy", "ndarray", ZOO_PKG_NP_NDARRAY},
-    {"numpy", "dtype", ZOO_PKG_NP_DTYPE},
-    {"_codecs", "encode", ZOO_PKG_CODECS_ENCODE},
-    {"__builtin__", "bytes", ZOO_PKG_BYTES},
-    {"builtins", "bytes", ZOO_PKG_BYTES},
-    {"__builtin__", "tuple", ZOO_PKG_TUPLE},
-    {"builtins", "tuple", ZOO_PKG_TUPLE},
-    {"__builtin__", "eval", ZOO_PKG_EVAL},
-    {"builtins", "eval", ZOO_PKG_EVAL},
-    {"collections", "OrderedDict", ZOO_PKG_ORDERED_DICT},
+    {"numpy.core.multiarray", "_reconstruct", ZOO_PKG_NP_RECONSTRUCT, false},
+    {"numpy._core.multiarray", "_reconstruct", ZOO_PKG_NP_RECONSTRUCT, false},
+    {"numpy", "ndarray", ZOO_PKG_NP_NDARRAY, false},
+    {"numpy", "dtype", ZOO_PKG_NP_DTYPE, false},
+    {"_codecs", "encode", ZOO_PKG_CODECS_ENCODE, false},
+    {"__builtin__", "bytes", ZOO_PKG_BYTES, false},
+    {"builtins", "bytes", ZOO_PKG_BYTES, false},
+    {"__builtin__", "tuple", ZOO_PKG_TUPLE, false},
+    {"builtins", "tuple", ZOO_PKG_TUPLE, false},
+    {"__builtin__", "eval", ZOO_PKG_EVAL, false},
+    {"builtins", "eval", ZOO_PKG_EVAL, false},
+    {"collections", "OrderedDict", ZOO_PKG_ORDERED_DICT, false},
+    {"torch._utils", "_rebuild_tensor_v2", ZOO_PKG_TORCH_REBUILD_TENSOR_V2, true},
+    {"torch._utils", "_rebuild_tensor", ZOO_PKG_TORCH_REBUILD_TENSOR, true},
+    {"torch._utils", "_rebuild_parameter", ZOO_PKG_TORCH_REBUILD_PARAMETER, true},
+    {"torch._utils", "_rebuild_parameter_with_state", ZOO_PKG_TORCH_REBUILD_PARAMETER, true},
+};
+
+/* torch.<Kind>Storage types (torch mode): the element type each one holds;
+ * -1: a kind zoo cannot represent (refused by pth.c naming the tensor). */
+static const struct {
+    const char *name;
+    int dtype;
+} TORCH_STORAGES[] = {
+    {"FloatStorage", ZOO_DT_F32},   {"DoubleStorage", ZOO_DT_F64},
+    {"HalfStorage", ZOO_DT_F16},    {"BFloat16Storage", ZOO_DT_BF16},
+    {"LongStorage", ZOO_DT_I64},    {"IntStorage", ZOO_DT_I32},
+    {"ShortStorage", ZOO_DT_I16},   {"CharStorage", ZOO_DT_I8},
+    {"ByteStorage", ZOO_DT_U8},     {"BoolStorage", ZOO_DT_BOOL},
+    {"UntypedStorage", ZOO_DT_U8},  {"ComplexFloatStorage", -1},
+    {"ComplexDoubleStorage", -1},   {"QInt8Storage", -1},
+    {"QUInt8Storage", -1},          {"QInt32Storage", -1},
 };
 
 static bool bytes_eq(const uint8_t *p, size_t n, const char *s) {
@@ -472,7 +547,18 @@ static void printable(char *dst, size_t size, const uint8_t *p, size_t n) {
 
 static int push_global(vm *m, const uint8_t *mod, size_t mod_n, const uint8_t *name,
                        size_t name_n) {
+    if (m->lim.torch && bytes_eq(mod, mod_n, "torch"))
+        for (size_t i = 0; i < sizeof TORCH_STORAGES / sizeof TORCH_STORAGES[0]; i++)
+            if (bytes_eq(name, name_n, TORCH_STORAGES[i].name)) {
+                zoo_pk_value *v = new_value(m, ZOO_PK_GLOBAL);
+                if (v) {
+                    v->u.global = ZOO_PKG_TORCH_STORAGE;
+                    v->aux = (int)i; /* index; the dtype is looked up when used */
+                }
+                return push(m, v);
+            }
     for (size_t i = 0; i < sizeof ALLOWED / sizeof ALLOWED[0]; i++) {
+        if (ALLOWED[i].torch && !m->lim.torch) continue;
         if (bytes_eq(mod, mod_n, ALLOWED[i].module) && bytes_eq(name, name_n, ALLOWED[i].name)) {
             zoo_pk_value *v = new_value(m, ZOO_PK_GLOBAL);
             if (v) v->u.global = ALLOWED[i].id;
@@ -531,7 +617,40 @@ bool zoo_pk_text_eq(const zoo_pk_value *v, const char *s) {
 
 static const char *GLOBAL_NAMES[ZOO_PKG__COUNT] = {
     "numpy.core.multiarray._reconstruct", "numpy.ndarray", "numpy.dtype", "_codecs.encode",
-    "builtins.bytes", "builtins.tuple", "builtins.eval", "collections.OrderedDict"};
+    "builtins.bytes", "builtins.tuple", "builtins.eval", "collections.OrderedDict",
+    "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_tensor",
+    "torch._utils._rebuild_parameter", "torch.<Kind>Storage"};
+
+/* (storage, offset, size, stride): the torch tensor rebuild arguments. */
+static zoo_pk_value *torch_tensor(vm *m, zoo_pk_value **a) {
+    if (a[0]->kind != ZOO_PK_STORAGE) {
+        FAIL(m, "tensor rebuild: the storage argument is a %s", zoo_pk_kind_name(a[0]->kind));
+        return NULL;
+    }
+    if (a[1]->kind != ZOO_PK_INT || a[1]->u.i < 0) {
+        FAIL(m, "tensor rebuild: the storage offset is not a non-negative int");
+        return NULL;
+    }
+    if (a[2]->kind != ZOO_PK_TUPLE || a[3]->kind != ZOO_PK_TUPLE ||
+        a[2]->u.seq.n != a[3]->u.seq.n) {
+        FAIL(m, "tensor rebuild: size and stride are not two tuples of one length");
+        return NULL;
+    }
+    for (size_t i = 0; i < a[2]->u.seq.n; i++)
+        if (a[2]->u.seq.items[i]->kind != ZOO_PK_INT || a[2]->u.seq.items[i]->u.i < 0 ||
+            a[3]->u.seq.items[i]->kind != ZOO_PK_INT || a[3]->u.seq.items[i]->u.i < 0) {
+            FAIL(m, "tensor rebuild: size / stride entry %zu is not a non-negative int", i);
+            return NULL;
+        }
+    zoo_pk_value *v = new_value(m, ZOO_PK_TENSOR);
+    if (v) {
+        v->u.tn.storage = a[0];
+        v->u.tn.offset = a[1]->u.i;
+        v->u.tn.size = a[2];
+        v->u.tn.stride = a[3];
+    }
+    return v;
+}
 
 static zoo_pk_value *reduce_call(vm *m, zoo_pk_global_id g, zoo_pk_value *args) {
     size_t na = args->u.seq.n;
@@ -609,6 +728,25 @@ static zoo_pk_value *reduce_call(vm *m, zoo_pk_global_id g, zoo_pk_value *args) 
         }
         return v;
     }
+    case ZOO_PKG_TORCH_REBUILD_TENSOR_V2:
+        /* (storage, offset, size, stride, requires_grad, backward_hooks[, metadata]) */
+        if ((na != 6 && na != 7) || (a[4]->kind != ZOO_PK_BOOL && a[4]->kind != ZOO_PK_INT) ||
+            a[5]->kind != ZOO_PK_DICT || (na == 7 && a[6]->kind != ZOO_PK_DICT))
+            break;
+        return torch_tensor(m, a);
+    case ZOO_PKG_TORCH_REBUILD_TENSOR:
+        if (na != 4) break;
+        return torch_tensor(m, a);
+    case ZOO_PKG_TORCH_REBUILD_PARAMETER:
+        /* (tensor, requires_grad, backward_hooks[, state]): the parameter's data */
+        if ((na != 3 && na != 4) || a[0]->kind != ZOO_PK_TENSOR ||
+            (a[1]->kind != ZOO_PK_BOOL && a[1]->kind != ZOO_PK_INT) || a[2]->kind != ZOO_PK_DICT)
+            break;
+        if (na == 4 && a[3]->kind != ZOO_PK_NONE && a[3]->kind != ZOO_PK_DICT &&
+            !(a[3]->kind == ZOO_PK_TUPLE && a[3]->u.seq.n == 0))
+            break;
+        return a[0];
+    case ZOO_PKG_TORCH_STORAGE: /* storage types are only persistent-id tags */
     case ZOO_PKG_NP_NDARRAY:
     default: break;
     }
@@ -750,6 +888,53 @@ static int op_setitems(vm *m, uint8_t op) {
         if ((rc = dict_put(m, d, m->stack[i], m->stack[i + 1]))) return rc;
     m->sp = start;
     return op == 'd' ? push(m, d) : 0;
+}
+
+/* ---- BINPERSID: PyTorch storage references (torch mode) ----------------- */
+
+/* ('storage', torch.<Kind>Storage, key, location, numel)                 zip
+ * ('storage', torch.<Kind>Storage, key, location, numel, view_metadata)   legacy
+ * view_metadata: None or (view_key, offset, size). Anything else, e.g. the
+ * ('module', ...) ids of very old files, is refused. */
+static int op_binpersid(vm *m) {
+    int rc = need_items(m, 1, 'Q');
+    if (rc) return rc;
+    zoo_pk_value *pid = pop(m);
+    if (pid->kind != ZOO_PK_TUPLE || pid->u.seq.n < 1 || !zoo_pk_is_text(pid->u.seq.items[0]))
+        return FAIL(m, "persistent id is a %s, not a ('storage', ...) tuple: refused",
+                    zoo_pk_kind_name(pid->kind));
+    zoo_pk_value **a = pid->u.seq.items;
+    size_t na = pid->u.seq.n;
+    if (!zoo_pk_text_eq(a[0], "storage")) {
+        char t[64];
+        printable(t, sizeof t, a[0]->u.s.p, a[0]->u.s.n);
+        return FAIL(m, "persistent id of kind '%s' (only 'storage' is read): refused", t);
+    }
+    if (na != 5 && na != 6) return FAIL(m, "storage persistent id with %zu fields (5 or 6)", na);
+    if (a[1]->kind != ZOO_PK_GLOBAL || a[1]->u.global != ZOO_PKG_TORCH_STORAGE)
+        return FAIL(m, "storage persistent id without a torch storage type");
+    if (!zoo_pk_is_text(a[2]) || a[2]->u.s.n == 0 || !zoo_pk_is_text(a[3]))
+        return FAIL(m, "storage persistent id: key or location is not text");
+    if (a[4]->kind != ZOO_PK_INT || a[4]->u.i < 0)
+        return FAIL(m, "storage persistent id: size is not a non-negative int");
+    zoo_pk_value *view = NULL;
+    if (na == 6 && a[5]->kind != ZOO_PK_NONE) {
+        view = a[5];
+        if (view->kind != ZOO_PK_TUPLE || view->u.seq.n != 3 || !zoo_pk_is_text(view->u.seq.items[0]) ||
+            view->u.seq.items[1]->kind != ZOO_PK_INT || view->u.seq.items[1]->u.i < 0 ||
+            view->u.seq.items[2]->kind != ZOO_PK_INT || view->u.seq.items[2]->u.i < 0)
+            return FAIL(m, "storage persistent id: view metadata is not (key, offset, size)");
+    }
+    zoo_pk_value *v = new_value(m, ZOO_PK_STORAGE);
+    if (!v) return m->err->code;
+    int k = a[1]->aux;
+    v->u.st.dtype = TORCH_STORAGES[k].dtype;
+    v->u.st.type_name = TORCH_STORAGES[k].name;
+    v->u.st.key = a[2];
+    v->u.st.location = a[3];
+    v->u.st.numel = a[4]->u.i;
+    v->u.st.view = view;
+    return push(m, v);
 }
 
 /* ---- the loop ----------------------------------------------------------- */
@@ -907,8 +1092,14 @@ static int run(vm *m) {
         case 'i':
         case 'o':
             return FAIL(m, "opcode %s would instantiate a class: refused", op_name(op));
-        case 'P':
         case 'Q':
+            if (m->lim.torch) {
+                rc = op_binpersid(m);
+                break;
+            }
+            return FAIL(m, "opcode %s (persistent id, e.g. a PyTorch storage) is not supported",
+                        op_name(op));
+        case 'P':
             return FAIL(m, "opcode %s (persistent id, e.g. a PyTorch storage) is not supported",
                         op_name(op));
         case 0x82:
@@ -985,6 +1176,15 @@ int zoo_pk_protocol(const zoo_pk_doc *doc) {
 
 size_t zoo_pk_end(const zoo_pk_doc *doc) {
     return doc ? doc->end : 0;
+}
+
+size_t zoo_pk_value_count(const zoo_pk_doc *doc) {
+    return doc ? doc->n_values : 0;
+}
+
+zoo_pk_value *zoo_pk_value_at(const zoo_pk_doc *doc, size_t i) {
+    if (!doc || i >= doc->n_values) return NULL;
+    return &doc->chunks[i / CHUNK_VALUES][i % CHUNK_VALUES];
 }
 
 char *zoo_pk_text_dup(const zoo_pk_value *v) {

@@ -9,6 +9,11 @@
  *   __builtin__/builtins .bytes .tuple   -> ZOO_PK_BYTES / ZOO_PK_TUPLE
  *   builtins.eval("data", {"data": A})   -> A (Paddle's LoDTensor reduction)
  *   collections.OrderedDict              -> ZOO_PK_DICT
+ * and, only when zoo_pk_limits.torch is set (PyTorch checkpoints, pth.c):
+ *   BINPERSID ('storage', torch.<Kind>Storage, key, location, numel
+ *              [, view_metadata])         -> ZOO_PK_STORAGE
+ *   torch._utils._rebuild_tensor_v2 / _rebuild_tensor -> ZOO_PK_TENSOR
+ *   torch._utils._rebuild_parameter(_with_state)      -> its tensor
  * Any other GLOBAL / STACK_GLOBAL fails with "pickle asks for os.system:
  * refused"; REDUCE and BUILD are accepted only in the forms these globals
  * produce. Every error is one line naming the origin and the byte offset.
@@ -41,7 +46,9 @@ typedef enum zoo_pk_kind {
     ZOO_PK_DICT,    /* insertion ordered; OrderedDict too */
     ZOO_PK_GLOBAL,  /* an allow-listed global (see zoo_pk_global_id) */
     ZOO_PK_NDARRAY, /* numpy array: shape, dtype, order, data (after BUILD) */
-    ZOO_PK_DTYPE    /* numpy dtype: type string ("f4") and byte order */
+    ZOO_PK_DTYPE,   /* numpy dtype: type string ("f4") and byte order */
+    ZOO_PK_STORAGE, /* torch mode: a storage reference (persistent id) */
+    ZOO_PK_TENSOR   /* torch mode: a tensor view of a storage (_rebuild_tensor_v2) */
 } zoo_pk_kind;
 
 typedef enum zoo_pk_global_id {
@@ -53,8 +60,11 @@ typedef enum zoo_pk_global_id {
     ZOO_PKG_TUPLE,              /* __builtin__.tuple / builtins.tuple */
     ZOO_PKG_EVAL,               /* __builtin__.eval / builtins.eval: one form only */
     ZOO_PKG_ORDERED_DICT,       /* collections.OrderedDict */
-    /* reserved for PyTorch (not interpreted yet): torch._utils._rebuild_tensor_v2 with
-     * BINPERSID storages */
+    /* torch mode only (zoo_pk_limits.torch): */
+    ZOO_PKG_TORCH_REBUILD_TENSOR_V2, /* torch._utils._rebuild_tensor_v2 */
+    ZOO_PKG_TORCH_REBUILD_TENSOR,    /* torch._utils._rebuild_tensor (old, 4 arguments) */
+    ZOO_PKG_TORCH_REBUILD_PARAMETER, /* torch._utils._rebuild_parameter(_with_state) */
+    ZOO_PKG_TORCH_STORAGE,           /* torch.<Kind>Storage (only valid inside a persistent id) */
     ZOO_PKG__COUNT
 } zoo_pk_global_id;
 
@@ -62,6 +72,7 @@ typedef struct zoo_pk_value zoo_pk_value;
 
 struct zoo_pk_value {
     zoo_pk_kind kind;
+    int aux;    /* GLOBAL torch.<Kind>Storage: private to pickle.c (its type); else 0 */
     size_t off; /* byte offset of the opcode that made this value (for messages) */
     union {
         bool b;
@@ -95,6 +106,19 @@ struct zoo_pk_value {
             size_t code_n;
             char order;          /* '<', '>', '|' or '=' (not given) */
         } dt;
+        struct {
+            int dtype;             /* zoo_dtype of the elements, -1: not representable */
+            const char *type_name; /* "FloatStorage", for messages */
+            zoo_pk_value *key;     /* text: "0", "1", ... (zip) or a decimal pointer (legacy) */
+            zoo_pk_value *location;/* text: "cpu", "cuda:0", ... */
+            int64_t numel;         /* elements, as the persistent id declares (>= 0) */
+            zoo_pk_value *view;    /* legacy view_metadata (view_key, offset, size), or NULL */
+        } st;
+        struct {
+            zoo_pk_value *storage;       /* STORAGE */
+            int64_t offset;              /* storage offset in elements (>= 0) */
+            zoo_pk_value *size, *stride; /* TUPLEs of non-negative INT, same length */
+        } tn;
     } u;
 };
 
@@ -103,6 +127,7 @@ typedef struct zoo_pk_limits {
     size_t max_stack;  /* stack entries (0: default 1<<22) */
     size_t max_marks;  /* MARK nesting (0: default 256) */
     size_t max_memo;   /* memo slots (0: default 1<<22) */
+    bool torch;        /* accept PyTorch persistent ids and the torch globals (pth.c) */
 } zoo_pk_limits;
 
 typedef struct zoo_pk_doc zoo_pk_doc;
@@ -117,6 +142,10 @@ void zoo_pk_free(zoo_pk_doc *doc);
 zoo_pk_value *zoo_pk_root(const zoo_pk_doc *doc);
 int zoo_pk_protocol(const zoo_pk_doc *doc); /* from PROTO, 0 if absent */
 size_t zoo_pk_end(const zoo_pk_doc *doc);   /* offset just past STOP */
+/* Every value the pickle created, in creation order (reachable from the root
+ * or not): pth.c finds all storage references this way. */
+size_t zoo_pk_value_count(const zoo_pk_doc *doc);
+zoo_pk_value *zoo_pk_value_at(const zoo_pk_doc *doc, size_t i);
 
 /* ---- helpers for consumers --------------------------------------------- */
 

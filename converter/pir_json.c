@@ -469,6 +469,9 @@ int zoo_pir_json_parse(const char *origin, const char *buf, size_t len, zoo_prog
     memset(out, 0, sizeof *out);
     if (!buf || len == 0)
         return zoo_error_set(err, ZOO_ERR_INPUT, "%s: empty file (not a Paddle program)", origin);
+    if (len > (256u << 20))
+        return zoo_error_set(err, ZOO_ERR_INPUT, "%s: PIR program of %zu bytes is too large",
+                             origin, len);
     json_error_t je;
     json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
     if (!root)

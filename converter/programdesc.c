@@ -8,7 +8,8 @@
  * AttrType except SCALARS (skipped) and the "op_callstack" attribute (Python
  * tracebacks, dropped to save memory). Each message is walked twice: once to
  * count repeated fields, once to fill arrays of exactly that size, all in the
- * program's arena. Errors: ZOO_ERR_INPUT, one line naming the origin.
+ * program's arena. Inputs over 128 MiB are refused (no real program is near
+ * that). Errors: ZOO_ERR_INPUT, one line naming the origin.
  */
 #include "converter/programdesc.h"
 
@@ -21,6 +22,10 @@
 #include "converter/lodtensor.h"
 #include "converter/pir_json.h"
 #include "converter/protobuf.h"
+
+/* Real inference programs are a few MB at most; parsed structures take up to
+ * ~16x the bytes of a hostile file, so bound what we accept. */
+#define ZOO_PROGRAM_MAX_BYTES (128u << 20)
 
 /* ---- arena -------------------------------------------------------------- */
 
@@ -494,7 +499,7 @@ int zoo_program_parse(const char *origin, const void *buf, size_t len, zoo_progr
     pctx c = {origin, err, out};
     if (!buf || len == 0)
         return zoo_error_set(err, ZOO_ERR_INPUT, "%s: empty file (not a Paddle program)", origin);
-    if (len > INT_MAX) {
+    if (len > ZOO_PROGRAM_MAX_BYTES) {
         return zoo_error_set(err, ZOO_ERR_INPUT, "%s: ProgramDesc of %zu bytes is too large",
                              origin, len);
     }

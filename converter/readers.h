@@ -27,6 +27,16 @@ int zoo_read_pdiparams(const char *model_path, const char *params_path, const ch
  * relative path (with '/') being the parameter name. (legacy_dir.c) */
 int zoo_read_legacy_dir(const char *dir, zoo_tensor_list *out, zoo_error *err);
 
+/* PyTorch torch.save file (.pth/.pt), zip (torch >= 1.6) or legacy stream:
+ * the state dict's tensors under their keys; format "pth-zip" or
+ * "pth-legacy". (pth.c, pth_zip.c) */
+int zoo_read_pth(const char *path, zoo_tensor_list *out, zoo_error *err);
+
+/* A safetensors file (any writer; a native zoo file too): every tensor under
+ * its name, borrowed from the mapping; format "safetensors".
+ * (safetensors_src.c, on weights/ reader.c) */
+int zoo_read_safetensors(const char *path, zoo_tensor_list *out, zoo_error *err);
+
 /* Safely unpacks a tar / tar.gz into the existing empty directory `dest`
  * (libarchive, streaming): refuses absolute paths, "..", links that leave the
  * tree, devices, FIFOs. (archive.c) */

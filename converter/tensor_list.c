@@ -33,6 +33,8 @@ void zoo_tensor_list_free(zoo_tensor_list *l) {
     free(l->format);
     for (int i = 0; i < l->n_maps; i++) munmap(l->maps[i].base, l->maps[i].len);
     free(l->maps);
+    for (int i = 0; i < l->n_owners; i++) l->owners[i].release(l->owners[i].obj);
+    free(l->owners);
     free(l->index);
     zoo_tensor_list_init(l);
 }
@@ -190,5 +192,24 @@ int zoo_tensor_list_adopt_mapping(zoo_tensor_list *l, void *base, size_t len, zo
     l->maps[l->n_maps].base = base;
     l->maps[l->n_maps].len = len;
     l->n_maps++;
+    return ZOO_OK;
+}
+
+int zoo_tensor_list_adopt(zoo_tensor_list *l, void *obj, void (*release)(void *obj),
+                          zoo_error *err) {
+    if (!obj || !release) return ZOO_OK;
+    if (l->n_owners == l->cap_owners) {
+        int cap = l->cap_owners ? l->cap_owners * 2 : 4;
+        struct zoo_src_owner *o = realloc(l->owners, (size_t)cap * sizeof *o);
+        if (!o) {
+            release(obj);
+            return zoo_error_set(err, ZOO_ERR_RUNTIME, "tensor list: out of memory");
+        }
+        l->owners = o;
+        l->cap_owners = cap;
+    }
+    l->owners[l->n_owners].obj = obj;
+    l->owners[l->n_owners].release = release;
+    l->n_owners++;
     return ZOO_OK;
 }

@@ -43,6 +43,9 @@ typedef struct zoo_tensor_list {
     struct zoo_src_mapping { void *base; size_t len; } *maps;
     int n_maps, cap_maps;
     int *index; int index_cap; /* name hash index, private to tensor_list.c */
+    /* other objects tensors borrow from (an open zoo_weights), released by free */
+    struct zoo_src_owner { void *obj; void (*release)(void *obj); } *owners;
+    int n_owners, cap_owners;
 } zoo_tensor_list;
 
 void zoo_tensor_list_init(zoo_tensor_list *l);
@@ -58,5 +61,10 @@ int zoo_tensor_list_find(const zoo_tensor_list *l, const char *name); /* index o
 /* Hands an mmap'ed region to the list, which munmaps it when freed (also when
  * this call fails), so tensors may borrow bytes from a mapped file. */
 int zoo_tensor_list_adopt_mapping(zoo_tensor_list *l, void *base, size_t len, zoo_error *err);
+/* Hands any object to the list, which calls release(obj) when it is freed
+ * (also when this call fails), so tensors may borrow from it (safetensors
+ * sources borrow from an open zoo_weights). */
+int zoo_tensor_list_adopt(zoo_tensor_list *l, void *obj, void (*release)(void *obj),
+                          zoo_error *err);
 
 #endif

@@ -1,12 +1,17 @@
 /* core/runner.c - zoo_runner: picks a backend by name and forwards to its
  * vtable (core/backend.h). Backends are listed in one const table here; a
- * backend that is not compiled in (vulkan before it lands) is reported as
- * unavailable, never silently replaced, except by "auto". */
+ * backend that is not compiled in is reported as unavailable, never silently
+ * replaced. "auto" picks vulkan when the Vulkan device that would be chosen is
+ * a GPU (a CPU device such as lavapipe does not count), else cpu, and says
+ * which on stderr in one line; if vulkan then fails to prepare, it falls back
+ * to cpu with one more line. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/backend.h"
 #include "core/graph_impl.h"
+#include "vulkan/vk_backend.h"
 
 struct zoo_runner {
     const zoo_backend_impl *impl;
@@ -17,7 +22,8 @@ struct zoo_runner {
 };
 
 static const zoo_backend_impl *find_backend(const char *name) {
-    const zoo_backend_impl *const all[] = {&zoo_backend_cpu, &zoo_backend_cpu_ref};
+    const zoo_backend_impl *const all[] = {&zoo_backend_cpu, &zoo_backend_cpu_ref,
+                                           &zoo_backend_vulkan};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         if (!strcmp(all[i]->name, name)) return all[i];
     return NULL;
@@ -26,7 +32,8 @@ static const zoo_backend_impl *find_backend(const char *name) {
 zoo_runner *zoo_runner_new(zoo_graph *g, const zoo_runner_opts *opts, zoo_error *err) {
     zoo_runner_opts o = {0};
     if (opts) o = *opts;
-    if (!o.backend || !*o.backend || !strcmp(o.backend, "auto")) o.backend = "cpu";
+    bool is_auto = o.backend && !strcmp(o.backend, "auto");
+    if (!o.backend || !*o.backend) o.backend = "cpu";
     if (o.max_batch <= 0) o.max_batch = 1;
     if (!g || !g->finalized) {
         zoo_error_set(err, ZOO_ERR_RUNTIME, "runner: graph is not finalized");
@@ -39,10 +46,18 @@ zoo_runner *zoo_runner_new(zoo_graph *g, const zoo_runner_opts *opts, zoo_error 
             return NULL;
         }
     }
+    if (is_auto) {
+        char why[512];
+        bool gpu = zoo_vulkan_gpu_available(o.device, why, sizeof why);
+        o.backend = gpu ? "vulkan" : "cpu";
+        fprintf(stderr, "zoo: backend auto: %s (%s)\n", o.backend,
+                gpu ? why : (why[0] ? why : "no Vulkan GPU"));
+    }
     const zoo_backend_impl *impl = find_backend(o.backend);
     if (!impl) {
         zoo_error_set(err, ZOO_ERR_INPUT,
-                      "backend %s is not available in this build (available: cpu, cpu-ref)",
+                      "backend %s is not available in this build (available: cpu, cpu-ref, vulkan, "
+                      "auto)",
                       o.backend);
         return NULL;
     }
@@ -57,6 +72,13 @@ zoo_runner *zoo_runner_new(zoo_graph *g, const zoo_runner_opts *opts, zoo_error 
     r->in_numel = zoo_shape_numel(g->values[g->input].shape);
     r->out_numel = zoo_shape_numel(g->values[g->output].shape);
     r->plan = impl->prepare(g, &o, err);
+    if (!r->plan && is_auto && impl != &zoo_backend_cpu) {
+        fprintf(stderr, "zoo: backend auto: vulkan failed (%s); using cpu\n",
+                err ? err->msg : "?");
+        zoo_error_clear(err);
+        r->impl = impl = &zoo_backend_cpu;
+        r->plan = impl->prepare(g, &o, err);
+    }
     if (!r->plan) {
         free(r);
         return NULL;

@@ -153,17 +153,17 @@ static void run_gemm(run_ctx *r) {
     const cpu_conv_geom *q = &r->st->q;
     int n = q->oh * q->ow, m = q->cout_g;
     int nt = (n + CPU_NC - 1) / CPU_NC;
-    int mt = 1;
-    int want = 3 * r->p->threads;
-    for (;;) { /* split further while there are too few tasks for the threads */
-        int nc = (int)round_up((size_t)((n + nt - 1) / nt), CPU_NR);
-        int mc = (int)round_up((size_t)((m + mt - 1) / mt), CPU_MR);
+    int mt = 1, th = r->p->threads;
+    /* split columns (then rows) further until the tasks spread evenly over the
+     * threads: many tasks, or a multiple of the thread count; tiles stay >= 128
+     * columns / 24 rows so packing and A streaming remain amortized */
+    for (;;) {
         int tasks = r->batch * q->groups * nt * mt;
-        if (tasks >= want || r->p->threads == 1) break;
-        if (nc >= 2 * 64)
-            nt *= 2;
-        else if (mc >= 2 * 4 * CPU_MR)
-            mt *= 2;
+        if (th == 1 || tasks >= 8 * th || (tasks >= 2 * th && tasks % th == 0)) break;
+        if (n / (nt + 1) >= 128)
+            nt++;
+        else if (m / (mt + 1) >= 4 * CPU_MR)
+            mt++;
         else
             break;
     }

@@ -37,8 +37,7 @@ static void pack_b_plain(const cpu_bsrc *s, int k0, int kc, int n0, int nc, floa
         const float *src = s->x + (size_t)k0 * s->ld + n0 + j;
         if (nc - j >= CPU_NR) {
             for (int kk = 0; kk < kc; kk++) {
-                cpu_v4_store(d, cpu_v4_load(src));
-                cpu_v4_store(d + 4, cpu_v4_load(src + 4));
+                memcpy(d, src, CPU_NR * sizeof(float));
                 d += CPU_NR;
                 src += s->ld;
             }
@@ -54,69 +53,109 @@ static void pack_b_plain(const cpu_bsrc *s, int k0, int kc, int n0, int nc, floa
 }
 
 /* implicit im2col: row kk = (ic, ky, kx), column n = (oy, ox):
- * B[kk][n] = x[ic][oy*sh - pt + ky*dh][ox*sw - pl + kx*dw] or 0 in the padding */
+ * B[kk][n] = x[ic][oy*sh - pt + ky*dh][ox*sw - pl + kx*dw] or 0 in the padding.
+ * Per NR-column panel: when the panel's columns lie in one output row and a
+ * tap's input span is inside the image (the common case), the NR values are
+ * one strided run of an input row; otherwise each value is checked. */
 static void pack_b_im2col(const cpu_bsrc *s, int k0, int kc, int n0, int nc, float *dst) {
     const cpu_conv_geom *q = s->q;
     int ksz = q->kh * q->kw;
-    int panels = (nc + CPU_NR - 1) / CPU_NR;
-    /* zero the pad columns of the last panel once */
-    if (nc % CPU_NR) {
-        float *d = dst + (size_t)(panels - 1) * kc * CPU_NR;
-        memset(d, 0, (size_t)kc * CPU_NR * sizeof(float));
-    }
+    ptrdiff_t plane = (ptrdiff_t)s->ld;
+    int dy[CPU_KC], dx[CPU_KC];
+    ptrdiff_t ch[CPU_KC];
     for (int kk = 0; kk < kc; kk++) {
-        int kg = k0 + kk;
-        int ic = kg / ksz, r = kg % ksz, ky = r / q->kw, kx = r % q->kw;
-        const float *plane = s->x + (size_t)ic * s->ld;
-        int oy = n0 / q->ow, ox = n0 % q->ow;
-        int xoff = kx * q->dw - q->pl;
-        int t = 0; /* column index relative to n0 */
-        while (t < nc) {
-            int seg = q->ow - ox;
-            if (seg > nc - t) seg = nc - t;
-            int iy = oy * q->sh - q->pt + ky * q->dh;
-            if (iy < 0 || iy >= q->h) {
-                for (int u = 0; u < seg; u++, t++)
-                    dst[(size_t)(t / CPU_NR) * kc * CPU_NR + (size_t)kk * CPU_NR + t % CPU_NR] = 0.0f;
-            } else {
-                const float *row = plane + (size_t)iy * q->w;
-                for (int u = 0; u < seg; u++, t++) {
-                    int ix = (ox + u) * q->sw + xoff;
-                    float v = (ix >= 0 && ix < q->w) ? row[ix] : 0.0f;
-                    dst[(size_t)(t / CPU_NR) * kc * CPU_NR + (size_t)kk * CPU_NR + t % CPU_NR] = v;
+        int kg = k0 + kk, r = kg % ksz;
+        ch[kk] = (ptrdiff_t)(kg / ksz) * plane;
+        dy[kk] = (r / q->kw) * q->dh - q->pt;
+        dx[kk] = (r % q->kw) * q->dw - q->pl;
+    }
+    for (int t0 = 0; t0 < nc; t0 += CPU_NR) {
+        float *d = dst + (size_t)(t0 / CPU_NR) * kc * CPU_NR;
+        int n = n0 + t0, oy = n / q->ow, ox = n % q->ow;
+        int cols = nc - t0 < CPU_NR ? nc - t0 : CPU_NR;
+        if (cols == CPU_NR && ox + CPU_NR <= q->ow) {
+            int iy0 = oy * q->sh, ix0 = ox * q->sw, span = (CPU_NR - 1) * q->sw;
+            for (int kk = 0; kk < kc; kk++, d += CPU_NR) {
+                int iy = iy0 + dy[kk], ix = ix0 + dx[kk];
+                if (iy < 0 || iy >= q->h) {
+                    memset(d, 0, CPU_NR * sizeof(float));
+                    continue;
+                }
+                const float *row = s->x + ch[kk] + (ptrdiff_t)iy * q->w;
+                if (ix >= 0 && ix + span < q->w) {
+                    if (q->sw == 1) {
+                        memcpy(d, row + ix, CPU_NR * sizeof(float));
+                    } else {
+                        for (int t = 0; t < CPU_NR; t++) d[t] = row[ix + t * q->sw];
+                    }
+                } else {
+                    for (int t = 0; t < CPU_NR; t++) {
+                        int xx = ix + t * q->sw;
+                        d[t] = xx >= 0 && xx < q->w ? row[xx] : 0.0f;
+                    }
                 }
             }
-            ox = 0;
-            oy++;
+        } else { /* panel wraps to the next output row, or is the last partial one */
+            int iyb[CPU_NR], ixb[CPU_NR];
+            for (int t = 0; t < CPU_NR; t++) {
+                int nn = n + t;
+                iyb[t] = t < cols ? (nn / q->ow) * q->sh : -(1 << 28); /* pad columns: invalid */
+                ixb[t] = (nn % q->ow) * q->sw;
+            }
+            for (int kk = 0; kk < kc; kk++, d += CPU_NR)
+                for (int t = 0; t < CPU_NR; t++) {
+                    int iy = iyb[t] + dy[kk], ix = ixb[t] + dx[kk];
+                    d[t] = iy >= 0 && iy < q->h && ix >= 0 && ix < q->w
+                               ? s->x[ch[kk] + (ptrdiff_t)iy * q->w + ix]
+                               : 0.0f;
+                }
         }
     }
 }
 
 /* ---- micro kernel ------------------------------------------------------- */
 
-/* c[i][0..8) (row stride ldc) = (first ? bias[i] : c[i]) + sum_kk a[kk][i] * b[kk][0..8) */
-static void micro_6x8(int kc, const float *restrict a, const float *restrict b, float *restrict c,
-                      size_t ldc, const float *restrict bias, int first) {
-    cpu_v4 c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
-    c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = cpu_v4_set1(0.0f);
+/* Two vectors of CPU_NR / 2 lanes per row of the tile: 4-lane (SSE2 / NEON)
+ * by default, 8-lane when the compiler targets AVX (CPU_NR = 16, gemm.h). */
+typedef float gemm_vec __attribute__((vector_size(CPU_NR * sizeof(float) / 2)));
+#define GV_LANES (CPU_NR / 2)
+
+static inline gemm_vec gv_load(const float *p) {
+    gemm_vec v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+static inline void gv_store(float *p, gemm_vec v) { memcpy(p, &v, sizeof v); }
+#if GV_LANES == 8
+static inline gemm_vec gv_set1(float x) { return (gemm_vec){x, x, x, x, x, x, x, x}; }
+#else
+static inline gemm_vec gv_set1(float x) { return (gemm_vec){x, x, x, x}; }
+#endif
+
+/* c[i][0..NR) (row stride ldc) = (first ? bias[i] : c[i]) + sum_kk a[kk][i] * b[kk][0..NR):
+ * 12 accumulators (6 rows x 2 vectors) stay in registers for the whole K block */
+static void micro_6xnr(int kc, const float *restrict a, const float *restrict b,
+                       float *restrict c, size_t ldc, const float *restrict bias, int first) {
+    gemm_vec c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+    c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = gv_set1(0.0f);
     for (int kk = 0; kk < kc; kk++) {
-        cpu_v4 b0 = cpu_v4_load(b), b1 = cpu_v4_load(b + 4), av;
-        av = cpu_v4_set1(a[0]);
+        gemm_vec b0 = gv_load(b), b1 = gv_load(b + GV_LANES), av;
+        av = gv_set1(a[0]);
         c00 += av * b0;
         c01 += av * b1;
-        av = cpu_v4_set1(a[1]);
+        av = gv_set1(a[1]);
         c10 += av * b0;
         c11 += av * b1;
-        av = cpu_v4_set1(a[2]);
+        av = gv_set1(a[2]);
         c20 += av * b0;
         c21 += av * b1;
-        av = cpu_v4_set1(a[3]);
+        av = gv_set1(a[3]);
         c30 += av * b0;
         c31 += av * b1;
-        av = cpu_v4_set1(a[4]);
+        av = gv_set1(a[4]);
         c40 += av * b0;
         c41 += av * b1;
-        av = cpu_v4_set1(a[5]);
+        av = gv_set1(a[5]);
         c50 += av * b0;
         c51 += av * b1;
         a += CPU_MR;
@@ -125,10 +164,10 @@ static void micro_6x8(int kc, const float *restrict a, const float *restrict b, 
 #define ZOO_GEMM_STORE(i, x0, x1)                                                 \
     do {                                                                          \
         float *p_ = c + (size_t)(i) * ldc;                                        \
-        cpu_v4 s_ = first ? cpu_v4_set1(bias[i]) : cpu_v4_load(p_);               \
-        cpu_v4 t_ = first ? cpu_v4_set1(bias[i]) : cpu_v4_load(p_ + 4);           \
-        cpu_v4_store(p_, s_ + (x0));                                              \
-        cpu_v4_store(p_ + 4, t_ + (x1));                                          \
+        gemm_vec s_ = first ? gv_set1(bias[i]) : gv_load(p_);                     \
+        gemm_vec t_ = first ? gv_set1(bias[i]) : gv_load(p_ + GV_LANES);          \
+        gv_store(p_, s_ + (x0));                                                  \
+        gv_store(p_ + GV_LANES, t_ + (x1));                                       \
     } while (0)
     ZOO_GEMM_STORE(0, c00, c01);
     ZOO_GEMM_STORE(1, c10, c11);
@@ -226,12 +265,12 @@ void cpu_gemm_tile(const float *pa, int m, int k, int m0, int m1, const cpu_bsrc
                 const float *bp = bpack + (size_t)(j / CPU_NR) * kc * CPU_NR;
                 float *cp = c + (size_t)i0 * ldc + n0 + j;
                 if (rows == CPU_MR && cols == CPU_NR) {
-                    micro_6x8(kc, ap, bp, cp, ldc, bias, first);
+                    micro_6xnr(kc, ap, bp, cp, ldc, bias, first);
                 } else {
                     if (!first)
                         for (int r = 0; r < rows; r++)
                             memcpy(tmp + r * CPU_NR, cp + (size_t)r * ldc, cols * sizeof(float));
-                    micro_6x8(kc, ap, bp, tmp, CPU_NR, bias, first);
+                    micro_6xnr(kc, ap, bp, tmp, CPU_NR, bias, first);
                     for (int r = 0; r < rows; r++)
                         memcpy(cp + (size_t)r * ldc, tmp + r * CPU_NR, cols * sizeof(float));
                 }

@@ -4,7 +4,6 @@
  * naming the node. */
 #include "cpu/geom.h"
 
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -60,21 +59,6 @@ void cpu_pool_geom_of(const zoo_graph *g, const zoo_node *nd, cpu_pool_geom *o) 
     o->pt = d->pad_top;
     o->pl = d->pad_left;
     o->exclusive = d->exclusive;
-}
-
-float cpu_act1(const zoo_act_desc *a, float x) {
-    switch (a->kind) {
-    case ZOO_ACT_RELU: return x > 0.0f ? x : 0.0f;
-    case ZOO_ACT_RELU6: return x > 0.0f ? (x < 6.0f ? x : 6.0f) : 0.0f;
-    case ZOO_ACT_SIGMOID: return 1.0f / (1.0f + expf(-x));
-    case ZOO_ACT_SWISH: return x / (1.0f + expf(-x));
-    case ZOO_ACT_HARD_SIGMOID: {
-        float y = a->a * x + a->b;
-        return y < 0.0f ? 0.0f : (y > 1.0f ? 1.0f : y);
-    }
-    case ZOO_ACT_CLIP: return x < a->a ? a->a : (x > a->b ? a->b : x);
-    default: return x;
-    }
 }
 
 void cpu_value_uses(const zoo_graph *g, int *n_uses, int *last_use) {

@@ -60,7 +60,4 @@ int cpu_check_graph(const zoo_graph *g, const char *backend, zoo_error *err);
  * Arrays of g->n_values, caller-allocated. */
 void cpu_value_uses(const zoo_graph *g, int *n_uses, int *last_use);
 
-/* Elementwise activation in float, the exact definitions of graph.h. */
-float cpu_act1(const zoo_act_desc *a, float x);
-
 #endif

@@ -85,7 +85,10 @@ static int ref_run(void *p, const float *input, int batch, float *output, zoo_er
             memcpy(out, input, n * sizeof(float));
         } else {
             for (int k = 0; k < nd->n_inputs; k++) ins[k] = buf[nd->inputs[k]];
-            cpu_ref_node(g, i, ins, out, batch);
+            if (cpu_ref_node(g, i, ins, out, batch))
+                rc = zoo_error_set(err, ZOO_ERR_RUNTIME,
+                                   "cpu-ref backend: out of memory running node '%s'",
+                                   nd->name ? nd->name : "?");
         }
         for (int k = 0; k <= nd->n_inputs; k++) { /* inputs read for the last time, and an
                                                      output nobody reads */

@@ -10,7 +10,8 @@
 #include "core/graph_impl.h"
 
 /* Runs node `i` of a validated graph (cpu_check_graph) on `batch` images:
- * in[k] is the dense data of input k, out the dense output. */
-void cpu_ref_node(const zoo_graph *g, int i, const float *const *in, float *out, int batch);
+ * in[k] is the dense data of input k, out the dense output. 0, or -1 when
+ * out of memory for a temporary. */
+int cpu_ref_node(const zoo_graph *g, int i, const float *const *in, float *out, int batch);
 
 #endif

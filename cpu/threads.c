@@ -47,7 +47,7 @@ static void *worker_main(void *arg) {
     unsigned seen = 0;
     for (;;) {
         /* short spin: the next job usually follows within microseconds */
-        for (int s = 0; s < 20000 && atomic_load(&p->gen) == seen; s++) {
+        for (int s = 0; s < 4000 && atomic_load(&p->gen) == seen; s++) {
 #if defined(__x86_64__) || defined(__i386__)
             __builtin_ia32_pause();
 #endif

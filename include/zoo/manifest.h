@@ -34,7 +34,7 @@ typedef struct zoo_manifest {
     } preprocess;
     struct {
         double top1, top5, flops_g, params_m; /* < 0: unknown */
-        char source[256];
+        char source[1024];
     } reported;
     int n_sources;
     zoo_manifest_source sources[ZOO_MANIFEST_MAX_SOURCES];

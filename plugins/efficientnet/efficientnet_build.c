@@ -87,7 +87,7 @@ static zoo_value act(const effnet_ctx *c, const char *node, zoo_value x, zoo_act
 
 /* Conv2ds: a k x k conv with the family's padding; `nominal` is the nominal
  * input size of its stage (SAME only). Crops like Paddle when needed. */
-static zoo_value conv_same(const effnet_ctx *c, const char *node, zoo_value x, int cout, int k,
+static zoo_value conv_padded(const effnet_ctx *c, const char *node, zoo_value x, int cout, int k,
                            int s, int groups, int nominal, const char *weight, const char *bias) {
     int pad, crop = 0;
     if (c->cfg->padding == EFFNET_PAD_SAME) {
@@ -113,7 +113,10 @@ static zoo_value conv_same(const effnet_ctx *c, const char *node, zoo_value x, i
     zoo_value y = c->h->conv2d(c->g, node, x, &d, weight, bias);
     if (!crop || y < 0) return y;
     zoo_shape sh;
-    if (c->h->shape(c->g, y, &sh) != 0) return ZOO_NONE;
+    if (c->h->shape(c->g, y, &sh) != 0) {
+        c->h->fail(c->g, "efficientnet: %s: no shape for the conv output", node);
+        return ZOO_NONE;
+    }
     char n[NAME_LEN];
     fmt(n, "%s.crop_h", node);
     y = c->h->slice(c->g, n, y, 2, 1, sh.h);
@@ -148,7 +151,7 @@ static zoo_value conv_bn(const effnet_ctx *c, zoo_value x, const char *layer, co
     char node[NAME_LEN], w[NAME_LEN];
     fmt(node, "%s._conv", layer);
     fmt(w, "%s._conv._conv.weight", layer);
-    zoo_value y = conv_same(c, node, x, cout, k, s, groups, nominal, w, NULL);
+    zoo_value y = conv_padded(c, node, x, cout, k, s, groups, nominal, w, NULL);
     if (y >= 0) c->h->param_alias(c->g, w, conv_alias);
     fmt(node, "%s._bn", layer);
     y = bn(c, node, y, node, bn_alias);
@@ -179,7 +182,7 @@ static zoo_value se_block(const effnet_ctx *c, zoo_value x, const char *sp, cons
         fmt(w, "%s_se.%s._conv.weight", sp, sub[i]);
         fmt(b, "%s_se.%s._conv.bias", sp, sub[i]);
         /* model_name/cur_stage are None for SE convs: nominal size 1 (1x1: pad 0) */
-        s = conv_same(c, node, s, cout[i], 1, 1, 1, 1, w, b);
+        s = conv_padded(c, node, s, cout[i], 1, 1, 1, 1, w, b);
         if (s >= 0) {
             fmt(a, "%s%s_weights", pp, pname[i]);
             c->h->param_alias(c->g, w, a);

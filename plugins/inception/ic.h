@@ -43,7 +43,8 @@ typedef struct ic_conv_p {
 } ic_conv_p;
 
 /* conv without bias; weight key `weight` (node name = key without ".weight");
- * aliases: NULL-terminated list (entries may be NULL-skipped via ""), or NULL */
+ * aliases: a NULL-terminated list or NULL ("" entries and ones equal to the
+ * key are skipped) */
 zoo_value ic_conv(ic_b *b, zoo_value x, const ic_conv_p *p, const char *weight,
                   const char *const *aliases);
 

@@ -8,11 +8,11 @@
  * Bottleneck: conv1 1x1 BN ReLU, [avd_first pool], SplatConv, [avd pool],
  *   conv3 1x1 BN, shortcut (avg_down AvgPool k=s s=s + 1x1 conv + BN), add, ReLU.
  *   Every AvgPool2D is Paddle's default exclusive=True, floor mode.
- * SplatConv (radix R, cardinality K): 3x3 grouped conv (K*R groups) BN ReLU,
+ * SplatConv (radix R, cardinality K = 1): 3x3 conv (R groups) BN ReLU,
  *   GAP of the sum of the R splits, 1x1 conv BN ReLU, 1x1 conv (+ bias: optional,
  *   zeros when a pre-2022-12 weight file lacks it), rSoftmax (R > 1: softmax
- *   across the radix for each cardinal group, laid out radix-major; R = 1:
- *   sigmoid), weighted sum of the splits.
+ *   across the radix, laid out radix-major; R = 1: sigmoid), weighted sum of
+ *   the splits.
  * Parameter names: canonical = PaddleClas structured state_dict keys; the
  * Paddle ParamAttr name (or the auto name conv2d_<n>.b_0 of the attention
  * bias, <n> = the conv's creation index in a fresh process) is an alias.
@@ -183,12 +183,9 @@ static zoo_value splat_conv(rb *b, zoo_value x, int c, int radix, int card, cons
         att = b->h->act(b->g, NULL, att, (zoo_act_desc){.kind = ZOO_ACT_SIGMOID});
         return b->h->mul(b->g, NULL, x, att);
     }
-    /* rSoftmax: [K, R, C/K] (cardinal-major, as conv3 writes it) -> [R, K, C/K]
-     * (channel_shuffle on K*R "channels" of C/K rows), softmax over R */
-    if (card > 1) {
-        att = b->h->reshape(b->g, NULL, att, card * radix, c / card, 1);
-        att = b->h->channel_shuffle(b->g, NULL, att, card);
-    }
+    /* rSoftmax (K = 1): Paddle reshapes [B, K, R, C/K], moves R ahead of K and
+     * takes the softmax over R; with one cardinal group that is a softmax over
+     * axis 1 of the [R, C, 1] view, laid out radix-major as conv3 writes it */
     att = b->h->reshape(b->g, NULL, att, radix, c, 1);
     att = b->h->softmax(b->g, NULL, att, 1);
     att = b->h->reshape(b->g, NULL, att, radix * c, 1, 1);
@@ -239,8 +236,12 @@ static int build_resnest(const zoo_host_api *h, zoo_graph *g, const void *config
                          int input_w) {
     const resnest_cfg *cfg = config;
     rb b = {.h = h, .g = g, .conv_index = 0};
-    if (cfg->radix < 1 || cfg->radix > 8 || cfg->cardinality < 1) {
-        h->fail(g, "resnest: bad config (radix %d, cardinality %d)", cfg->radix, cfg->cardinality);
+    /* the registered models all have one cardinal group; K > 1 would need the
+     * [K, R] -> [R, K] transpose of rSoftmax, which nothing here exercises */
+    if (cfg->radix < 1 || cfg->radix > 8 || cfg->cardinality != 1) {
+        h->fail(g, "resnest: unsupported config (radix %d, cardinality %d; need radix 1..8, "
+                   "cardinality 1)",
+                cfg->radix, cfg->cardinality);
         return -1;
     }
     int sw = cfg->stem_width;
@@ -271,6 +272,8 @@ static int build_resnest(const zoo_host_api *h, zoo_graph *g, const void *config
         }
     }
     x = global_avg(&b, x);
+    /* node "fc": the static-graph era layer name, which Paddle's model_stat (the
+     * published FLOPs/Params) matched to count an FC (zoo_graph_stats_compute) */
     x = h->linear(g, "fc", x, 1000, "out.weight", "out.bias");
     alias(&b, "out.weight", "fc_weights");
     alias(&b, "out.bias", "fc_offset");

@@ -32,7 +32,7 @@ typedef struct tg {
     test_rng rng;
 } tg;
 
-static void tg_init(tg *t, uint64_t seed) {
+static inline void tg_init(tg *t, uint64_t seed) {
     memset(t, 0, sizeof *t);
     t->g = zoo_graph_new("cpu-test");
     t->h = zoo_host();
@@ -40,25 +40,25 @@ static void tg_init(tg *t, uint64_t seed) {
     assert_non_null(t->g);
 }
 
-static void tg_free(tg *t) {
+static inline void tg_free(tg *t) {
     zoo_graph_free(t->g);
     for (int i = 0; i < TG_MAX_PARAMS; i++) free(t->bufs[i]);
     memset(t, 0, sizeof *t);
 }
 
-static const char *tg_pname(tg *t, char *buf, size_t size, const char *suffix) {
+static inline const char *tg_pname(tg *t, char *buf, size_t size, const char *suffix) {
     snprintf(buf, size, "p%d%s", t->np++, suffix);
     return buf;
 }
 
-static zoo_value tg_conv(tg *t, zoo_value x, const zoo_conv2d_desc *d, bool bias) {
+static inline zoo_value tg_conv(tg *t, zoo_value x, const zoo_conv2d_desc *d, bool bias) {
     char w[32], b[32];
     tg_pname(t, w, sizeof w, "");
     if (bias) tg_pname(t, b, sizeof b, "");
     return t->h->conv2d(t->g, NULL, x, d, w, bias ? b : NULL);
 }
 
-static zoo_value tg_bn(tg *t, zoo_value x, float eps) {
+static inline zoo_value tg_bn(tg *t, zoo_value x, float eps) {
     char s[32], b[32], m[32], v[32];
     tg_pname(t, s, sizeof s, "");
     tg_pname(t, b, sizeof b, "");
@@ -67,14 +67,14 @@ static zoo_value tg_bn(tg *t, zoo_value x, float eps) {
     return t->h->batchnorm(t->g, NULL, x, eps, s, b, m, v);
 }
 
-static zoo_value tg_linear(tg *t, zoo_value x, int out_f, bool bias) {
+static inline zoo_value tg_linear(tg *t, zoo_value x, int out_f, bool bias) {
     char w[32], b[32];
     tg_pname(t, w, sizeof w, "");
     if (bias) tg_pname(t, b, sizeof b, "");
     return t->h->linear(t->g, NULL, x, out_f, w, bias ? b : NULL);
 }
 
-static zoo_value tg_act(tg *t, zoo_value x, zoo_act kind) {
+static inline zoo_value tg_act(tg *t, zoo_value x, zoo_act kind) {
     zoo_act_desc a = {kind, 0.0f, 0.0f};
     if (kind == ZOO_ACT_HARD_SIGMOID) a.a = 0.2f, a.b = 0.5f;
     if (kind == ZOO_ACT_CLIP) a.a = -0.5f, a.b = 0.75f;
@@ -83,7 +83,7 @@ static zoo_value tg_act(tg *t, zoo_value x, zoo_act kind) {
 
 /* marks the output, finalizes and binds uniform [-1, 1) weights (variances in
  * [0.5, 1.5), weights scaled by `wscale`) */
-static void tg_finish_scaled(tg *t, zoo_value out, float wscale) {
+static inline void tg_finish_scaled(tg *t, zoo_value out, float wscale) {
     zoo_error e = {0};
     if (t->h->output(t->g, out) || zoo_graph_finalize(t->g, &e))
         fail_msg("building the test graph: %s / %s", zoo_graph_error(t->g) ? zoo_graph_error(t->g) : "",
@@ -106,14 +106,14 @@ static void tg_finish_scaled(tg *t, zoo_value out, float wscale) {
     if (zoo_graph_bind_arrays(t->g, arr, &e)) fail_msg("bind: %s", e.msg);
 }
 
-static void tg_finish(tg *t, zoo_value out) { tg_finish_scaled(t, out, 1.0f); }
+static inline void tg_finish(tg *t, zoo_value out) { tg_finish_scaled(t, out, 1.0f); }
 
-static size_t tg_numel(const tg *t, zoo_value v) {
+static inline size_t tg_numel(const tg *t, zoo_value v) {
     return (size_t)zoo_shape_numel(t->g->values[v].shape);
 }
 
 /* prepares `b` and runs `batch` images; out must hold batch * numel(output) */
-static void tg_run(tg *t, const zoo_backend_impl *b, int threads, int max_batch, int batch,
+static inline void tg_run(tg *t, const zoo_backend_impl *b, int threads, int max_batch, int batch,
                    const float *in, float *out) {
     zoo_error e = {0};
     zoo_runner_opts o = {.backend = b->name, .threads = threads, .max_batch = max_batch};
@@ -123,7 +123,7 @@ static void tg_run(tg *t, const zoo_backend_impl *b, int threads, int max_batch,
     b->release(plan);
 }
 
-static float *tg_random_input(tg *t, int batch, float lo, float hi) {
+static inline float *tg_random_input(tg *t, int batch, float lo, float hi) {
     size_t n = (size_t)batch * tg_numel(t, t->g->input);
     float *x = malloc(sizeof(float) * n);
     assert_non_null(x);
@@ -132,7 +132,7 @@ static float *tg_random_input(tg *t, int batch, float lo, float hi) {
 }
 
 /* max |a - r| / max |r| (0 when both are all zero) */
-static double tg_rel_err(const float *a, const float *r, size_t n) {
+static inline double tg_rel_err(const float *a, const float *r, size_t n) {
     double md = 0.0, mr = 0.0;
     for (size_t i = 0; i < n; i++) {
         double d = fabs((double)a[i] - (double)r[i]);
@@ -145,7 +145,7 @@ static double tg_rel_err(const float *a, const float *r, size_t n) {
 
 /* runs the finished graph on cpu-ref and cpu (input uniform in [lo, hi)) and
  * returns the normalized max error of cpu against cpu-ref */
-static double tg_compare(tg *t, int batch, int threads, float lo, float hi) {
+static inline double tg_compare(tg *t, int batch, int threads, float lo, float hi) {
     float *x = tg_random_input(t, batch, lo, hi);
     size_t n = (size_t)batch * tg_numel(t, t->g->output);
     float *r = malloc(sizeof(float) * n), *f = malloc(sizeof(float) * n);

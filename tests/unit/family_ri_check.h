@@ -12,7 +12,10 @@
  *                       sources under both names and not parameters. Every
  *                       difference is listed (first 20) in the failure message.
  *   fri_tsv_*           the TSV reader (also used for the expected counts).
- *   fri_node_attr()     the internal node (core/graph_impl.h) for attribute checks.
+ *   fri_node()          the internal node (core/graph_impl.h) for attribute checks.
+ *   fri_numeric_vs_paddle()  outputs of the cpu-ref and cpu backends against the
+ *                       real PaddleClas modules with random weights
+ *                       (family_ri_ref.py run by the test venv's python).
  */
 #ifndef ZOO_TEST_FAMILY_RI_CHECK_H
 #define ZOO_TEST_FAMILY_RI_CHECK_H
@@ -30,6 +33,7 @@
 #include <cmocka.h>
 
 #include "core/graph_impl.h"
+#include "core/npy.h"
 #include "support/test_support.h"
 #include "zoo/zoo.h"
 
@@ -242,6 +246,124 @@ static inline double fri_rel(double got, double want) {
 static inline const zoo_node *fri_node(const zoo_graph *g, int i) {
     assert_true(i >= 0 && i < g->n_nodes);
     return &g->nodes[i];
+}
+
+typedef struct fri_ref_model {
+    const char *name;
+    int size; /* square input side for the comparison */
+} fri_ref_model;
+
+/* Runs `model` (fixtures in dir/<model>/) on both CPU backends; returns the
+ * worst max|zoo - paddle| / max|paddle| and fails on any top-1 disagreement. */
+static inline double fri_compare_one(zoo_ctx *ctx, const char *dir, const fri_ref_model *m) {
+    char path[PATH_MAX + 64], line[512];
+    zoo_error e = {0};
+    zoo_npy x = {0}, y = {0};
+    snprintf(path, sizeof path, "%s/%s/input.npy", dir, m->name);
+    if (zoo_npy_read(path, &x, &e)) fail_msg("%s", e.msg);
+    snprintf(path, sizeof path, "%s/%s/output.npy", dir, m->name);
+    if (zoo_npy_read(path, &y, &e)) fail_msg("%s", e.msg);
+    const int batch = (int)x.dims[0];
+    assert_int_equal(x.dims[2], m->size);
+    zoo_graph *g = fri_build(ctx, m->name, m->size, m->size);
+    const int np = zoo_graph_param_count(g);
+    zoo_npy *ps = calloc((size_t)np, sizeof *ps);
+    const float **arr = calloc((size_t)np, sizeof *arr);
+    assert_non_null(ps);
+    assert_non_null(arr);
+    snprintf(path, sizeof path, "%s/%s/keys.txt", dir, m->name);
+    FILE *f = fopen(path, "r");
+    if (!f) fail_msg("%s: cannot open", path);
+    for (int k = 0; fgets(line, sizeof line, f); k++) {
+        line[strcspn(line, "\n")] = '\0';
+        const int i = zoo_graph_find_param(g, line);
+        if (i < 0) {
+            if (!zoo_graph_is_ignored_source(g, line))
+                fail_msg("%s: state_dict key %s is neither a parameter nor ignored", m->name, line);
+            continue;
+        }
+        snprintf(path, sizeof path, "%s/%s/p%04d.npy", dir, m->name, k);
+        if (zoo_npy_read(path, &ps[i], &e)) fail_msg("%s", e.msg);
+        zoo_param_info pi;
+        assert_int_equal(zoo_graph_param(g, i, &pi), 0);
+        assert_int_equal(pi.numel, ps[i].numel);
+        arr[i] = ps[i].data;
+    }
+    fclose(f);
+    if (zoo_graph_bind_arrays(g, arr, &e)) fail_msg("%s: bind: %s", m->name, e.msg);
+    const int64_t n = y.numel / batch;
+    float *out = malloc(sizeof(float) * (size_t)y.numel);
+    assert_non_null(out);
+    double ref_max = 0, worst = 0;
+    for (int64_t j = 0; j < y.numel; j++) ref_max = fmax(ref_max, fabs(y.data[j]));
+    static const char *const backends[] = {"cpu-ref", "cpu"};
+    for (int b = 0; b < 2; b++) {
+        zoo_runner *r = zoo_runner_new(
+            g, &(zoo_runner_opts){.backend = backends[b], .threads = 2, .max_batch = batch}, &e);
+        if (!r) fail_msg("%s: runner %s: %s", m->name, backends[b], e.msg);
+        if (zoo_runner_run(r, x.data, batch, out, &e))
+            fail_msg("%s: run %s: %s", m->name, backends[b], e.msg);
+        zoo_runner_free(r);
+        double dmax = 0;
+        for (int64_t j = 0; j < y.numel; j++) dmax = fmax(dmax, fabs(out[j] - y.data[j]));
+        for (int im = 0; im < batch; im++) {
+            int64_t am = 0, bm = 0;
+            for (int64_t j = 1; j < n; j++) {
+                if (out[im * n + j] > out[im * n + am]) am = j;
+                if (y.data[im * n + j] > y.data[im * n + bm]) bm = j;
+            }
+            if (am != bm)
+                fail_msg("%s (%s, %dx%d): image %d top-1 %" PRId64 ", paddle %" PRId64, m->name,
+                         backends[b], m->size, m->size, im, am, bm);
+        }
+        print_message("[ INFO     ] %-22s %-7s %3dx%-3d max|diff| %.3g (max|paddle| %.3g, "
+                      "rel %.3g)\n",
+                      m->name, backends[b], m->size, m->size, dmax, ref_max, dmax / ref_max);
+        worst = fmax(worst, dmax / ref_max);
+    }
+    free(out);
+    for (int i = 0; i < np; i++) zoo_npy_free(&ps[i]);
+    free(ps);
+    free(arr);
+    zoo_npy_free(&x);
+    zoo_npy_free(&y);
+    zoo_graph_free(g);
+    return worst;
+}
+
+/* Writes the PaddleClas reference fixtures for `models` with the test venv's
+ * python and compares both CPU backends against them: max|diff| must stay
+ * within rel_tol x max|paddle output|, top-1 must agree. Skips without a venv. */
+static inline void fri_numeric_vs_paddle(const fri_ref_model *models, int n, double rel_tol) {
+    const char *py = test_python();
+    if (!py) {
+        print_message("[ SKIP     ] ZOO_PY unset: no PaddleClas reference run\n");
+        return;
+    }
+    char b[PATH_MAX], tmp[PATH_MAX], cmd[8192];
+    assert_non_null(test_build_dir(b, sizeof b));
+    test_tmpdir(tmp, sizeof tmp);
+    int o = snprintf(cmd, sizeof cmd, "'%s' '%s/../tests/unit/family_ri_ref.py' '%s'", py, b, tmp);
+    for (int i = 0; i < n; i++)
+        o += snprintf(cmd + o, sizeof cmd - (size_t)o, " %s:%d", models[i].name, models[i].size);
+    o += snprintf(cmd + o, sizeof cmd - (size_t)o, " 2>&1");
+    assert_true(o < (int)sizeof cmd);
+    const int rc = system(cmd);
+    if (rc != 0) {
+        test_rmtree(tmp);
+        fail_msg("family_ri_ref.py failed (status %d): %s", rc, cmd);
+    }
+    zoo_ctx *ctx = test_ctx_new();
+    for (int i = 0; i < n; i++) {
+        const double rel = fri_compare_one(ctx, tmp, &models[i]);
+        if (rel > rel_tol) {
+            test_rmtree(tmp);
+            fail_msg("%s: max|zoo - paddle| = %.3g x max|paddle|, tolerance %.1g", models[i].name,
+                     rel, rel_tol);
+        }
+    }
+    zoo_ctx_free(ctx);
+    test_rmtree(tmp);
 }
 
 #endif

@@ -314,9 +314,12 @@ static void test_stats_vs_table(void **state) {
 static void test_numeric_vs_paddle(void **state) {
     (void)state;
     zoo_ctx *ctx = test_ctx_new();
-    fge_check_vs_paddle(ctx, "EfficientNetB0", 225, 199, 1e-4);
-    fge_check_vs_paddle(ctx, "EfficientNetB0_small", 225, 199, 1e-4);
-    fge_check_vs_paddle(ctx, "EfficientNetB1", 224, 224, 1e-4);
+    fge_check_vs_paddle(ctx, "EfficientNetB0", "efficientnet", "EfficientNetB0",
+                        225, 199, 1e-4);
+    fge_check_vs_paddle(ctx, "EfficientNetB0_small", "efficientnet", "EfficientNetB0_small",
+                        225, 199, 1e-4);
+    fge_check_vs_paddle(ctx, "EfficientNetB1", "efficientnet", "EfficientNetB1",
+                        224, 224, 1e-4);
     zoo_ctx_free(ctx);
 }
 

@@ -267,8 +267,10 @@ static void test_stats_vs_table(void **state) {
 static void test_numeric_vs_paddle(void **state) {
     (void)state;
     zoo_ctx *ctx = test_ctx_new();
-    fge_check_vs_paddle(ctx, "GhostNet_x0_5", 225, 199, 1e-4);
-    fge_check_vs_paddle(ctx, "GhostNet_x1_3", 224, 224, 1e-4);
+    fge_check_vs_paddle(ctx, "GhostNet_x0_5", "ghostnet", "GhostNet_x0_5",
+                        225, 199, 1e-4);
+    fge_check_vs_paddle(ctx, "GhostNet_x1_3", "ghostnet", "GhostNet_x1_3",
+                        224, 224, 1e-4);
     zoo_ctx_free(ctx);
 }
 

@@ -17,7 +17,9 @@
  *   - shapes: default size -> [1,1000,1,1]; other sizes build; too small fails
  *     with a message;
  *   - statistics vs docs/formats.md section 8 and the PaddleClas doc table;
- *   - manifests/<Model>.json agrees with the registry and the table.
+ *   - manifests/<Model>.json agrees with the registry and the table;
+ *   - numbers: both CPU backends against the real PaddleClas modules with
+ *     random weights (family_ri_ref.py; skipped without the test venv).
  */
 #include <jansson.h>
 
@@ -485,6 +487,22 @@ static void test_manifests(void **state) {
     zoo_ctx_free(ctx);
 }
 
+/* Random weights (BN running stats too), batches of 2 at small sizes (96 for
+ * the unpadded Inception stems, 64 for Xception; GoogLeNet 192, the smallest
+ * side for which PaddleClas' forward, which always runs the aux heads, works). Tolerance: fp32 sums taken
+ * in another order than Paddle's; observed <= 1.7e-6 x max|output| at the eval
+ * sizes on both backends, allowed 1e-4. A semantic slip (exclusive pooling,
+ * dropout scale, separable-conv order, dilation) moves the logits by percents. */
+static void test_numeric_vs_paddle(void **state) {
+    (void)state;
+    static const fri_ref_model refs[] = {
+        {"GoogLeNet", 192},  {"InceptionV3", 96}, {"InceptionV4", 96},
+        {"Xception41", 64}, {"Xception65", 64},  {"Xception71", 64},
+        {"Xception41_deeplab", 64}, {"Xception65_deeplab", 64},
+    };
+    fri_numeric_vs_paddle(refs, (int)(sizeof refs / sizeof refs[0]), 1e-4);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_registry),
@@ -494,6 +512,7 @@ int main(void) {
         cmocka_unit_test(test_shapes),
         cmocka_unit_test(test_stats_vs_table),
         cmocka_unit_test(test_manifests),
+        cmocka_unit_test(test_numeric_vs_paddle),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

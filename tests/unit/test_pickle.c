@@ -472,6 +472,96 @@ static void test_numpy_state_checks(void **state) {
 #undef DT
 }
 
+/* ---- the protocol-2 bytes decoder (_codecs.encode(text, "latin1")) ------------ */
+
+/* Reference: the obvious per-byte decoder; returns the length or -1. */
+static long ref_latin1(const uint8_t *u, size_t n, uint8_t *out) {
+    size_t i = 0, j = 0;
+    while (i < n) {
+        if (u[i] < 0x80) out[j++] = u[i++];
+        else if ((u[i] == 0xC2 || u[i] == 0xC3) && i + 1 < n && (u[i + 1] & 0xC0) == 0x80) {
+            out[j++] = (uint8_t)(((u[i] & 3) << 6) | (u[i + 1] & 0x3F));
+            i += 2;
+        } else return -1;
+    }
+    return (long)j;
+}
+
+/* A protocol-2 pickle of _codecs.encode(<utf8 text>, 'latin1') as Python writes it. */
+static size_t encode_pickle(const uint8_t *u, size_t n, uint8_t *pk) {
+    size_t o = 0;
+    memcpy(pk, "\x80\x02" "c_codecs\nencode\nX", 19);
+    o = 19;
+    for (int k = 0; k < 4; k++) pk[o++] = (uint8_t)(n >> (8 * k));
+    memcpy(pk + o, u, n);
+    o += n;
+    memcpy(pk + o, "X\x06\x00\x00\x00latin1\x86R.", 14);
+    return o + 14;
+}
+
+/* Every length around the 8-byte blocks of the fast decoder, mostly-high and
+ * mostly-ASCII contents, and every single-byte corruption of short texts: the
+ * VM must agree with the reference decoder on validity and on the bytes. */
+static void test_latin1_decoder(void **state) {
+    (void)state;
+    test_rng rng = {777};
+    uint8_t raw[80], u[160], ref[160], pk[220];
+    for (size_t len = 0; len <= 70; len++) {
+        for (int trial = 0; trial < 24; trial++) {
+            int high_pct = trial % 3 == 0 ? 5 : (trial % 3 == 1 ? 50 : 95);
+            size_t n = 0;
+            for (size_t i = 0; i < len; i++) {
+                raw[i] = test_rng_int(&rng, 0, 99) < high_pct ? (uint8_t)test_rng_int(&rng, 0x80, 0xFF)
+                                                               : (uint8_t)test_rng_int(&rng, 0, 0x7F);
+                if (raw[i] < 0x80) u[n++] = raw[i];
+                else {
+                    u[n++] = (uint8_t)(0xC0 | (raw[i] >> 6));
+                    u[n++] = (uint8_t)(0x80 | (raw[i] & 0x3F));
+                }
+            }
+            size_t pn = encode_pickle(u, n, pk);
+            zoo_pk_doc *doc = parse_ok(pk, pn);
+            const zoo_pk_value *b = zoo_pk_root(doc);
+            assert_int_equal(b->kind, ZOO_PK_BYTES);
+            assert_int_equal(b->u.s.n, len);
+            if (len) assert_memory_equal(b->u.s.p, raw, len);
+            zoo_pk_free(doc);
+            if (len > 24 || trial > 3) continue;
+            /* corrupt every position with bytes that break (or keep) validity */
+            static const uint8_t BAD[] = {0x80, 0xBF, 0xC0, 0xC1, 0xC4, 0xE2, 0xFF, 0x41, 0xC2};
+            for (size_t p = 0; p < n; p++)
+                for (size_t k = 0; k < sizeof BAD; k++) {
+                    uint8_t save = u[p];
+                    u[p] = BAD[k];
+                    long want = ref_latin1(u, n, ref);
+                    pn = encode_pickle(u, n, pk);
+                    zoo_error e = {0};
+                    doc = zoo_pk_parse(pk, pn, "t.pkl", NULL, &e);
+                    if (want < 0) {
+                        if (doc) fail_msg("len %zu: byte %02x at %zu accepted", len, BAD[k], p);
+                        assert_non_null(strstr(e.msg, "not latin-1"));
+                    } else {
+                        if (!doc) fail_msg("len %zu: valid text refused: %s", len, e.msg);
+                        const zoo_pk_value *v = zoo_pk_root(doc);
+                        assert_int_equal(v->u.s.n, (size_t)want);
+                        if (want) assert_memory_equal(v->u.s.p, ref, (size_t)want);
+                        zoo_pk_free(doc);
+                    }
+                    u[p] = save;
+                }
+            /* cut the text short (a lead byte may end up last) */
+            for (size_t cut = 0; cut < n; cut++) {
+                long want = ref_latin1(u, cut, ref);
+                pn = encode_pickle(u, cut, pk);
+                zoo_error e = {0};
+                doc = zoo_pk_parse(pk, pn, "t.pkl", NULL, &e);
+                assert_int_equal(doc != NULL, want >= 0);
+                if (doc) zoo_pk_free(doc);
+            }
+        }
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_values_p2),
@@ -491,6 +581,7 @@ int main(void) {
         cmocka_unit_test(test_stack_and_mark_underflow),
         cmocka_unit_test(test_deep_nesting_and_limits),
         cmocka_unit_test(test_numpy_state_checks),
+        cmocka_unit_test(test_latin1_decoder),
     };
     return cmocka_run_group_tests_name("pickle", tests, NULL, NULL);
 }

@@ -1,0 +1,56 @@
+// pool: max / avg pooling with Paddle's windows (see cpu/geom.h):
+// plain: rows [o*S - P, o*S - P + K) clipped to the input (may be empty in
+// ceil mode: the output is then 0); adaptive: [floor(o*H/OH), ceil((o+1)*H/OH)).
+// avg divides by the valid count (EXCLUSIVE) or by KH*KW. x: OH*OW, y: channel,
+// z: image.
+#version 450
+#include "common.glsl"
+layout(local_size_x = 64) in;
+layout(constant_id = 3) const int H = 1;
+layout(constant_id = 4) const int W = 1;
+layout(constant_id = 5) const int OH = 1;
+layout(constant_id = 6) const int OW = 1;
+layout(constant_id = 7) const int KH = 1;
+layout(constant_id = 8) const int KW = 1;
+layout(constant_id = 9) const int SH = 1;
+layout(constant_id = 10) const int SW = 1;
+layout(constant_id = 11) const int PT = 0;
+layout(constant_id = 12) const int PL = 0;
+layout(constant_id = 13) const int IS_MAX = 1;
+layout(constant_id = 14) const int EXCLUSIVE = 1;
+layout(constant_id = 15) const int ADAPTIVE = 0;
+void main() {
+    uint p = gl_GlobalInvocationID.x;
+    if (p >= uint(OH * OW)) return;
+    uint c = gl_GlobalInvocationID.y, img = gl_WorkGroupID.z;
+    int oy = int(p) / OW, ox = int(p) - oy * OW;
+    int y0, y1, x0_, x1_;
+    if (ADAPTIVE != 0) {
+        y0 = (oy * H) / OH;
+        y1 = ((oy + 1) * H + OH - 1) / OH;
+        x0_ = (ox * W) / OW;
+        x1_ = ((ox + 1) * W + OW - 1) / OW;
+    } else {
+        y0 = oy * SH - PT;
+        y1 = min(y0 + KH, H);
+        y0 = max(y0, 0);
+        y1 = max(y1, y0);
+        x0_ = ox * SW - PL;
+        x1_ = min(x0_ + KW, W);
+        x0_ = max(x0_, 0);
+        x1_ = max(x1_, x0_);
+    }
+    uint xb = pc.x0_off + img * pc.x0_bs + c * uint(H * W);
+    float acc = IS_MAX != 0 ? -1.0 / 0.0 : 0.0;
+    for (int iy = y0; iy < y1; iy++)
+        for (int ix = x0_; ix < x1_; ix++) {
+            float v = ld0(xb + uint(iy * W + ix));
+            acc = IS_MAX != 0 ? max(acc, v) : acc + v;
+        }
+    int count = (y1 - y0) * (x1_ - x0_);
+    float r;
+    if (count == 0) r = 0.0;
+    else if (IS_MAX != 0) r = acc;
+    else r = acc / float(EXCLUSIVE != 0 ? count : KH * KW);
+    sty(pc.y_off + img * pc.y_bs + c * uint(OH * OW) + p, r);
+}
