@@ -88,6 +88,13 @@ $(VK_GEN_OBJ): $(BUILD)/gen/vulkan_spirv.c vulkan/vk_spirv.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_LIB) -c $< -o $@
 
+# Instruction-set variants of the CPU kernels, chosen at run time (cpu/isa.c):
+# per-file target flags, on x86-64 only (elsewhere those files compile empty).
+ifneq ($(filter x86_64-% amd64-%,$(shell $(CC) -dumpmachine)),)
+$(BUILD)/obj/cpu/isa_avx2.o: CFLAGS_LIB += -mavx2 -mfma
+$(BUILD)/obj/cpu/isa_avx512.o: CFLAGS_LIB += -mavx512f -mavx2 -mfma
+endif
+
 $(BUILD)/libzoo.so: $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) -shared -o $@ $^ $(LDFLAGS_SAN) $(LDLIBS_LIB) -Wl,-soname,libzoo.so

@@ -70,18 +70,18 @@ int zoo_cmd_info(zoo_cli *cli, int argc, char **argv) {
                    m.reported.top5, m.reported.source);
     }
     double tp = have_m ? m.reported.params_m : -1, tf = have_m ? m.reported.flops_g : -1;
-    char r1[32], r2[32], r3[32], r4[32];
+    char r1[32], r2[32], r3[32], r4[32], tps[32] = "-", tfs[32] = "-";
+    if (tp >= 0) snprintf(tps, sizeof tps, "%.2f", tp);
+    if (tf >= 0) snprintf(tfs, sizeof tfs, "%.3f", tf);
     ratio(r1, sizeof r1, s.params_trainable / 1e6, tp);
     ratio(r2, sizeof r2, s.stat_params / 1e6, tp);
     ratio(r3, sizeof r3, 2.0 * s.macs / 1e9, tf);
     ratio(r4, sizeof r4, s.stat_flops / 1e9, tf);
     printf("params       %.3f M trainable %s, %.3f M all (incl. BN statistics), "
            "%.3f M by model_stat rules %s; table %s M\n",
-           s.params_trainable / 1e6, r1, s.params / 1e6, s.stat_params / 1e6, r2,
-           tp >= 0 ? (snprintf(r1, sizeof r1, "%.2f", tp), r1) : "-");
+           s.params_trainable / 1e6, r1, s.params / 1e6, s.stat_params / 1e6, r2, tps);
     printf("flops        %.3f G (2 x %.3f G MACs) %s, %.3f G by model_stat rules %s; table %s G\n",
-           2.0 * s.macs / 1e9, s.macs / 1e9, r3, s.stat_flops / 1e9, r4,
-           tf >= 0 ? (snprintf(r1, sizeof r1, "%.3f", tf), r1) : "-");
+           2.0 * s.macs / 1e9, s.macs / 1e9, r3, s.stat_flops / 1e9, r4, tfs);
     printf("nodes        %d, parameters %d tensors\n", zoo_graph_node_count(g),
            zoo_graph_param_count(g));
     if (layers) {

@@ -1,12 +1,37 @@
 /* cli/cmd_list.c - `zoo list [--local] [--json]`: every registered model with
  * its family, input size, computed params and FLOPs (2 x MACs), the reported
  * top-1 from its manifest and whether native weights are in the cache. */
+#include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "zoo/manifest.h"
+
+/* "natural" order: runs of digits compare by value, so DPN68 < DPN92 < DPN107 */
+static int natural_cmp(const char *a, const char *b) {
+    while (*a && *b) {
+        if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
+            char *ea, *eb;
+            unsigned long long x = strtoull(a, &ea, 10), y = strtoull(b, &eb, 10);
+            if (x != y) return x < y ? -1 : 1;
+            a = ea;
+            b = eb;
+        } else {
+            if (*a != *b) return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+            a++;
+            b++;
+        }
+    }
+    return (unsigned char)*a - (unsigned char)*b;
+}
+
+static int cmp_desc(const void *x, const void *y) {
+    const zoo_model_desc *a = *(const zoo_model_desc *const *)x, *b = *(const zoo_model_desc *const *)y;
+    return natural_cmp(a->name, b->name);
+}
 
 int zoo_cmd_list(zoo_cli *cli, int argc, char **argv) {
     int local_only = 0, json = 0;
@@ -22,8 +47,15 @@ int zoo_cmd_list(zoo_cli *cli, int argc, char **argv) {
     else
         printf("[");
     int shown = 0;
+    const zoo_model_desc **order = malloc(sizeof *order * (size_t)(n ? n : 1));
+    if (!order) {
+        fprintf(stderr, "zoo: out of memory\n");
+        return ZOO_ERR_RUNTIME;
+    }
+    for (int i = 0; i < n; i++) order[i] = zoo_model_at(cli->ctx, i);
+    qsort(order, (size_t)n, sizeof *order, cmp_desc);
     for (int i = 0; i < n; i++) {
-        const zoo_model_desc *d = zoo_model_at(cli->ctx, i);
+        const zoo_model_desc *d = order[i];
         char wpath[4096];
         struct stat st;
         int local = zoo_cli_model_weights_path(d->name, wpath, sizeof wpath) == 0 &&
@@ -57,6 +89,7 @@ int zoo_cmd_list(zoo_cli *cli, int argc, char **argv) {
         if (!g) fprintf(stderr, "zoo: warning: %s\n", e.msg);
         shown++;
     }
+    free(order);
     if (json) printf("\n]\n");
     else if (n == 0) fprintf(stderr, "zoo: no models registered (no plugins found)\n");
     return 0;

@@ -17,10 +17,17 @@
  *      parameter name S's structured key maps to (each also without
  *      "base_model.").
  * S that maps nowhere is dropped if the graph declares it ignorable
- * (zoo_graph_is_ignored_source on any of its names) and is "unexpected"
- * otherwise; two sources on one parameter, a parameter without a source (unless
+ * (zoo_graph_is_ignored_source on any of its names) or if it is a PyTorch
+ * BatchNorm step counter ("*.num_batches_tracked", an integer scalar), and
+ * is "unexpected" otherwise; two sources on one parameter, a parameter without a source (unless
  * ZOO_PARAM_OPTIONAL), a shape that differs from the graph's, or a non-float
- * dtype are problems too. All problems are reported in one ZOO_ERR_INPUT
+ * dtype are problems too. A source found under an alias flagged
+ * ZOO_ALIAS_TRANSPOSED (PyTorch / timm names of Linear weights) holds the 2-D
+ * parameter [a, b] as [b, a] (or [b, a, 1, 1], a 1x1-conv classifier) and is
+ * transposed when written; a non-square one already in [a, b] is taken as is.
+ * A parameter that has such an alias also accepts, under any of its names,
+ * a non-square source whose shape is exactly its transpose (a PyTorch key
+ * that coincides with the canonical name, e.g. EfficientNet-Lite's _fc.weight). All problems are reported in one ZOO_ERR_INPUT
  * message. Model-mode tensors are written in graph order under canonical
  * names as F32 (or F16 with opts->dtype); raw mode (model == NULL) writes
  * every tensor under its source name and dtype (float tensors become F16
@@ -232,9 +239,8 @@ static int read_source(const zoo_src_info *si, const char *shown, zoo_tensor_lis
                                   si->info_path[0] ? si->info_path : NULL, l, err);
     case ZOO_SRC_LEGACY_DIR: return zoo_read_legacy_dir(si->path, l, err);
     case ZOO_SRC_ZIP:
-        return zoo_error_set(err, ZOO_ERR_INPUT,
-                             "%s: a zip archive (PyTorch checkpoint?): not a supported source yet",
-                             shown);
+    case ZOO_SRC_PTH_LEGACY: return zoo_read_pth(si->path, l, err);
+    case ZOO_SRC_SAFETENSORS: return zoo_read_safetensors(si->path, l, err);
     default:
         return zoo_error_set(err, ZOO_ERR_INPUT, "%s: cannot read a %s source", shown,
                              zoo_src_kind_name(si->kind));
@@ -387,7 +393,17 @@ static void dims_str(char *b, size_t size, int ndim, const int64_t *d) {
     if (o < size) snprintf(b + o, size - o, "]");
 }
 
-/* Fills src_of[p] = source index for every graph parameter p (or -1). */
+#define SRC_TRANSPOSED (1 << 30) /* in src_of[]: the source is written transposed */
+#define SRC_INDEX(x) ((x) & ~SRC_TRANSPOSED)
+
+static bool is_step_counter(const zoo_src_tensor *t) {
+    static const char SFX[] = ".num_batches_tracked";
+    size_t n = strlen(t->name), k = sizeof SFX - 1;
+    return n > k && !strcmp(t->name + n - k, SFX) && t->numel <= 1 && !is_float(t->dtype);
+}
+
+/* Fills src_of[p] = source index for every graph parameter p (or -1), with
+ * SRC_TRANSPOSED set when the source is stored transposed. */
 static int map_names(const zoo_graph *g, const zoo_tensor_list *l, const char *source,
                      const char *model, int *src_of, zoo_error *err) {
     int np = zoo_graph_param_count(g);
@@ -416,11 +432,13 @@ static int map_names(const zoo_graph *g, const zoo_tensor_list *l, const char *s
         strmap_free(&by_val);
         return zoo_error_set(err, ZOO_ERR_RUNTIME, "out of memory");
     }
-    for (int p = 0; p < np; p++) {
+    for (int p = 0; p < np; p++) { /* value: 2 p + 1 for a transposed alias */
         zoo_param_info pi;
         zoo_graph_param(g, p, &pi);
-        strmap_put(&params, pi.name, p);
-        for (int k = 0; k < pi.n_aliases; k++) strmap_put(&params, pi.aliases[k], p);
+        strmap_put(&params, pi.name, 2 * p);
+        for (int k = 0; k < pi.n_aliases; k++)
+            strmap_put(&params, pi.aliases[k],
+                       2 * p + (pi.alias_flags && (pi.alias_flags[k] & ZOO_ALIAS_TRANSPOSED) ? 1 : 0));
     }
     report *rep = calloc(1, sizeof *rep);
     if (!rep) {
@@ -448,8 +466,10 @@ static int map_names(const zoo_graph *g, const zoo_tensor_list *l, const char *s
         }
         int p = -1;
         for (int c = 0; c < nc && p < 0; c++) p = strmap_get(&params, cand[c]);
+        bool tr = p >= 0 && (p & 1);
+        if (p >= 0) p /= 2;
         if (p < 0) {
-            bool ignored = false;
+            bool ignored = is_step_counter(&l->items[s]);
             for (int c = 0; c < nc && !ignored; c++) ignored = zoo_graph_is_ignored_source(g, cand[c]);
             if (!ignored) report_add(rep, R_UNEXPECTED, "%s", nm);
             continue;
@@ -458,13 +478,23 @@ static int map_names(const zoo_graph *g, const zoo_tensor_list *l, const char *s
         zoo_graph_param(g, p, &pi);
         if (src_of[p] >= 0) {
             report_add(rep, R_UNEXPECTED, "%s (a second source for %s, after %s)", nm, pi.name,
-                       l->items[src_of[p]].name);
+                       l->items[SRC_INDEX(src_of[p])].name);
             continue;
         }
         src_of[p] = s;
         const zoo_src_tensor *t = &l->items[s];
         bool shape_ok = t->ndim == pi.ndim;
         for (int d = 0; shape_ok && d < pi.ndim; d++) shape_ok = t->dims[d] == pi.dims[d];
+        bool any_tr = false; /* the parameter has a transposed alias */
+        for (int k = 0; k < pi.n_aliases && pi.alias_flags; k++)
+            any_tr |= (pi.alias_flags[k] & ZOO_ALIAS_TRANSPOSED) != 0;
+        if (!tr && any_tr && !shape_ok && pi.ndim == 2 && pi.dims[0] != pi.dims[1]) tr = true;
+        if (tr && pi.ndim == 2 && (!shape_ok || pi.dims[0] == pi.dims[1])) {
+            /* PyTorch layout: [b, a] or [b, a, 1, 1] for the graph's [a, b] */
+            shape_ok = (t->ndim == 2 || (t->ndim == 4 && t->dims[2] == 1 && t->dims[3] == 1)) &&
+                       t->dims[0] == pi.dims[1] && t->dims[1] == pi.dims[0];
+            if (shape_ok) src_of[p] = s | SRC_TRANSPOSED;
+        }
         if (!shape_ok || !is_float(t->dtype)) {
             char a[128], b[128];
             dims_str(a, sizeof a, t->ndim, t->dims);
@@ -523,10 +553,11 @@ static float load_float(const zoo_src_tensor *t, int64_t i) {
 }
 
 /* The bytes to write for tensor t as `want`: t's own bytes or a new buffer
- * (pushed on *bufs so it lives until finish). */
-static const void *converted(const zoo_src_tensor *t, zoo_dtype want, void ***bufs, int *nbufs,
-                             zoo_error *err) {
-    if (t->dtype == want || t->numel == 0) return t->data;
+ * (pushed on *bufs so it lives until finish). With `tr_rows` > 0, t holds a
+ * [tr_rows, numel / tr_rows] matrix written transposed. */
+static const void *converted(const zoo_src_tensor *t, zoo_dtype want, int64_t tr_rows,
+                             void ***bufs, int *nbufs, zoo_error *err) {
+    if ((t->dtype == want && tr_rows <= 0) || t->numel == 0) return t->data;
     size_t es = zoo_dtype_size(want);
     void *b = malloc((size_t)t->numel * es);
     void **nb = realloc(*bufs, (size_t)(*nbufs + 1) * sizeof *nb);
@@ -538,12 +569,12 @@ static const void *converted(const zoo_src_tensor *t, zoo_dtype want, void ***bu
     }
     *bufs = nb;
     (*bufs)[(*nbufs)++] = b;
-    if (want == ZOO_DT_F32) {
-        float *o = b;
-        for (int64_t i = 0; i < t->numel; i++) o[i] = load_float(t, i);
-    } else { /* F16 */
-        uint16_t *o = b;
-        for (int64_t i = 0; i < t->numel; i++) o[i] = zoo_f32_to_f16(load_float(t, i));
+    int64_t rows = tr_rows > 0 ? tr_rows : 1, cols = t->numel / rows;
+    for (int64_t i = 0; i < t->numel; i++) {
+        /* output element i of the [cols, rows] result comes from source (i % rows, i / rows) */
+        int64_t src = tr_rows > 0 ? (i % rows) * cols + i / rows : i;
+        if (want == ZOO_DT_F32) ((float *)b)[i] = load_float(t, src);
+        else ((uint16_t *)b)[i] = zoo_f32_to_f16(load_float(t, src)); /* F16 */
     }
     return b;
 }
@@ -568,16 +599,18 @@ static int write_native(const zoo_graph *g, const int *src_of, const zoo_tensor_
             if (src_of[p] < 0) continue; /* optional, absent */
             zoo_param_info pi;
             zoo_graph_param(g, p, &pi);
-            const zoo_src_tensor *t = &l->items[src_of[p]];
-            const void *data = converted(t, o->dtype, &bufs, &nbufs, err);
+            const zoo_src_tensor *t = &l->items[SRC_INDEX(src_of[p])];
+            bool tr = (src_of[p] & SRC_TRANSPOSED) != 0;
+            const void *data = converted(t, o->dtype, tr ? t->dims[0] : 0, &bufs, &nbufs, err);
             if (!data) rc = err ? err->code : ZOO_ERR_RUNTIME;
+            else if (tr) rc = zoo_weights_writer_add(w, pi.name, o->dtype, pi.ndim, pi.dims, data, err);
             else rc = zoo_weights_writer_add(w, pi.name, o->dtype, t->ndim, t->dims, data, err);
         }
     } else {
         for (int i = 0; !rc && i < l->n; i++) {
             const zoo_src_tensor *t = &l->items[i];
             zoo_dtype want = (o->dtype == ZOO_DT_F16 && is_float(t->dtype)) ? ZOO_DT_F16 : t->dtype;
-            const void *data = converted(t, want, &bufs, &nbufs, err);
+            const void *data = converted(t, want, 0, &bufs, &nbufs, err);
             if (!data) rc = err ? err->code : ZOO_ERR_RUNTIME;
             else rc = zoo_weights_writer_add(w, t->name, want, t->ndim, t->dims, data, err);
         }

@@ -1,11 +1,15 @@
 /* converter/detect.c - source format detection (contract in detect.h).
  *
- * Files are classified by magic bytes: pickle PROTO (0x80 + protocol 2..5),
- * zip "PK\3\4", tar "ustar" at offset 257, gzip 1f 8b, bzip2 "BZh", xz
- * fd "7zXZ" 00. Inference models are recognised by their file set, legacy
+ * Files are classified by magic bytes: the legacy torch.save stream (a
+ * pickle of torch's magic number, checked before other pickles), pickle
+ * PROTO (0x80 + protocol 2..5), zip "PK\3\4" (torch >= 1.6), safetensors
+ * (u64 LE header length 2..100,000,000 then '{'), tar "ustar" at offset 257,
+ * gzip 1f 8b, bzip2 "BZh", xz fd "7zXZ" 00. Inference models are recognised by their file set, legacy
  * parameter directories by elimination. Nothing is opened for writing.
  */
 #include "converter/detect.h"
+
+#include "converter/pth.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -26,11 +30,19 @@ const char *zoo_src_kind_name(zoo_src_kind k) {
     case ZOO_SRC_BZIP2: return "bzip2";
     case ZOO_SRC_XZ: return "xz";
     case ZOO_SRC_ZIP: return "zip";
+    case ZOO_SRC_PTH_LEGACY: return "pth-legacy";
+    case ZOO_SRC_SAFETENSORS: return "safetensors";
     default: return "unknown";
     }
 }
 
 zoo_src_kind zoo_detect_bytes(const uint8_t *p, size_t n) {
+    if (zoo_pth_is_legacy(p, n)) return ZOO_SRC_PTH_LEGACY;
+    if (n >= 9 && p[8] == '{') {
+        uint64_t hl = 0;
+        for (int i = 7; i >= 0; i--) hl = (hl << 8) | p[i];
+        if (hl >= 2 && hl <= 100000000u) return ZOO_SRC_SAFETENSORS;
+    }
     if (n >= 2 && p[0] == 0x80 && p[1] >= 2 && p[1] <= 5) return ZOO_SRC_PICKLE;
     if (n >= 4 && memcmp(p, "PK\x03\x04", 4) == 0) return ZOO_SRC_ZIP;
     if (n >= 262 && memcmp(p + 257, "ustar", 5) == 0) return ZOO_SRC_TAR;
@@ -157,8 +169,8 @@ int zoo_detect_source(const char *path, zoo_src_info *out, zoo_error *err) {
             o += (size_t)snprintf(hex + o, sizeof hex - o, "%s%02x", i ? " " : "", head[i]);
         return zoo_error_set(err, ZOO_ERR_INPUT,
                              "%s: unrecognised weight format (first bytes %s; expected a Paddle "
-                             ".pdparams pickle, an inference model, a parameter directory or a "
-                             "tar archive of one)",
+                             ".pdparams pickle, an inference model, a parameter directory, a "
+                             "tar archive of one, a PyTorch .pth or a safetensors file)",
                              path, hex);
     }
     return ZOO_OK;

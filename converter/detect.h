@@ -19,7 +19,9 @@ typedef enum zoo_src_kind {
     ZOO_SRC_GZIP,       /* gzip stream (a .tar.gz / .tgz) */
     ZOO_SRC_BZIP2,      /* bzip2 stream */
     ZOO_SRC_XZ,         /* xz stream */
-    ZOO_SRC_ZIP         /* zip (PyTorch >= 1.6 checkpoint): not read yet */
+    ZOO_SRC_ZIP,        /* zip: a PyTorch >= 1.6 checkpoint (pth.c) */
+    ZOO_SRC_PTH_LEGACY, /* legacy torch.save stream (magic-number pickle first; pth.c) */
+    ZOO_SRC_SAFETENSORS /* safetensors (u64 header length, then '{'): safetensors_src.c */
 } zoo_src_kind;
 
 typedef struct zoo_src_info {

@@ -82,6 +82,7 @@ void zoo_graph_free(zoo_graph *g) {
         free(p->name);
         for (int k = 0; k < p->n_aliases; k++) free(p->aliases[k]);
         free(p->aliases);
+        free(p->alias_flags);
         free(p->owned);
     }
     free(g->params);
@@ -292,8 +293,14 @@ static int declare_param(zoo_graph *g, int ni, const char *name, int ndim, const
     return g->n_params++;
 }
 
-static int host_param_alias(zoo_graph *g, const char *name, const char *alias) {
+static int host_param_alias_ex(zoo_graph *g, const char *name, const char *alias,
+                               unsigned alias_flags) {
     if (!g || g->error) return -1;
+    if (alias_flags & ~(unsigned)ZOO_ALIAS_TRANSPOSED) {
+        host_fail(g, "param_alias_ex: unknown alias flags 0x%x for %s", alias_flags,
+                  name ? name : "(null)");
+        return -1;
+    }
     int i = find_param_exact(g, name ? name : "");
     if (i < 0) {
         host_fail(g, "param_alias: no parameter named %s", name ? name : "(null)");
@@ -317,6 +324,13 @@ static int host_param_alias(zoo_graph *g, const char *name, const char *alias) {
         return -1;
     }
     p->aliases = na;
+    unsigned *nf = realloc(p->alias_flags, sizeof(unsigned) * (size_t)(p->n_aliases + 1));
+    if (!nf) {
+        host_fail(g, "out of memory");
+        return -1;
+    }
+    p->alias_flags = nf;
+    p->alias_flags[p->n_aliases] = alias_flags;
     p->aliases[p->n_aliases] = dupstr(alias);
     if (!p->aliases[p->n_aliases]) {
         host_fail(g, "out of memory");
@@ -324,6 +338,10 @@ static int host_param_alias(zoo_graph *g, const char *name, const char *alias) {
     }
     p->n_aliases++;
     return 0;
+}
+
+static int host_param_alias(zoo_graph *g, const char *name, const char *alias) {
+    return host_param_alias_ex(g, name, alias, 0);
 }
 
 static int host_param_flags(zoo_graph *g, const char *name, unsigned flags) {
@@ -811,6 +829,7 @@ static const zoo_host_api host_api = {
     .shape = b_shape,
     .fail = host_fail,
     .graph_error = b_graph_error,
+    .param_alias_ex = host_param_alias_ex,
 };
 
 const zoo_host_api *zoo_host(void) {
@@ -888,6 +907,7 @@ int zoo_graph_param(const zoo_graph *g, int i, zoo_param_info *out) {
     out->flags = p->flags;
     out->n_aliases = p->n_aliases;
     out->aliases = (const char *const *)p->aliases;
+    out->alias_flags = p->alias_flags;
     out->trainable = p->trainable;
     out->bound = p->data != NULL;
     return 0;

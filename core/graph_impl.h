@@ -26,6 +26,7 @@ typedef struct zoo_param {
     unsigned flags;
     bool trainable;
     char **aliases;
+    unsigned *alias_flags; /* per alias: ZOO_ALIAS_* */
     int n_aliases;
     const float *data; /* bound fp32 data (NULL until bound) */
     float *owned;      /* graph-owned buffer behind data, if any (fp16 widening, zeros) */

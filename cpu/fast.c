@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "core/backend.h"
-#include "cpu/gemm.h"
 #include "cpu/kern.h"
 #include "cpu/plan.h"
 
@@ -57,11 +56,12 @@ static void task_gemm(void *vctx, int t, int worker) {
     bool plain = q->kh == 1 && q->kw == 1 && q->sh == 1 && q->sw == 1 && q->pt == 0 &&
                  q->pl == 0 && q->pb == 0 && q->pr == 0;
     cpu_bsrc b = {x, in_plane, plain ? NULL : q};
-    cpu_epi e = {st->bias + (size_t)grp * round_up((size_t)m, CPU_MR),
+    const cpu_kern *kn = r->p->k;
+    cpu_epi e = {st->bias + (size_t)grp * round_up((size_t)m, (size_t)kn->mr),
                  st->res >= 0 ? cpu_val_ptr(r->p, st->res, n) + (size_t)grp * q->cout_g * out_plane
                               : NULL,
                  st->act};
-    cpu_gemm_tile(st->w + grp * st->w_group, m, k, m0, m1, &b, n0, nc, y, out_plane, &e,
+    kn->gemm_tile(st->w + grp * st->w_group, m, k, m0, m1, &b, n0, nc, y, out_plane, &e,
                   r->p->scratch[worker]);
 }
 
@@ -78,16 +78,16 @@ static void task_planes(void *vctx, int t, int worker) {
     size_t plane = (size_t)os.h * os.w;
     switch (st->kind) {
     case CPU_STEP_DW_CONV:
-        cpu_dw_conv(&st->q, x, y, st->w, st->bias, &st->act, c0, c1, p->scratch[worker]);
+        p->k->dw_conv(&st->q, x, y, st->w, st->bias, &st->act, c0, c1, p->scratch[worker]);
         break;
-    case CPU_STEP_AFFINE: cpu_affine_planes(x, y, plane, st->scale, st->bias, &st->act, c0, c1); break;
+    case CPU_STEP_AFFINE: p->k->affine_planes(x, y, plane, st->scale, st->bias, &st->act, c0, c1); break;
     case CPU_STEP_ACT:
         memcpy(y + c0 * plane, x + c0 * plane, (size_t)(c1 - c0) * plane * sizeof(float));
-        cpu_act_apply(y + c0 * plane, (size_t)(c1 - c0) * plane, &st->act);
+        p->k->act(y + c0 * plane, (size_t)(c1 - c0) * plane, &st->act);
         break;
-    case CPU_STEP_POOL: cpu_pool_planes(&st->p, x, y, c0, c1); break;
+    case CPU_STEP_POOL: p->k->pool_planes(&st->p, x, y, c0, c1); break;
     case CPU_STEP_BINARY:
-        cpu_binary_planes(st->nd->op == ZOO_OP_MUL, x, g->values[st->in[0]].shape,
+        p->k->binary_planes(st->nd->op == ZOO_OP_MUL, x, g->values[st->in[0]].shape,
                           cpu_val_ptr(p, st->in[1], n), g->values[st->in[1]].shape, y, os,
                           &st->act, c0, c1);
         break;
@@ -137,11 +137,12 @@ static void task_linear(void *vctx, int t, int worker) {
     const zoo_node *nd = st->nd;
     int o0, o1;
     chunk_range(r, t, &o0, &o1);
-    o0 = o0 / 4 * 4; /* column blocks on vector boundaries */
-    o1 = t == r->chunks - 1 ? r->units : o1 / 4 * 4;
+    int vl = p->k->lanes; /* column blocks on vector boundaries */
+    o0 = o0 / vl * vl;
+    o1 = t == r->chunks - 1 ? r->units : o1 / vl * vl;
     if (o1 <= o0) return;
     const float *bias = nd->params[1] >= 0 ? g->params[nd->params[1]].data : NULL;
-    cpu_linear_cols(cpu_val_ptr(p, st->in[0], 0), p->vals[st->in[0]].bs, r->batch,
+    p->k->linear_cols(cpu_val_ptr(p, st->in[0], 0), p->vals[st->in[0]].bs, r->batch,
                     (size_t)zoo_shape_numel(g->values[st->in[0]].shape),
                     g->params[nd->params[0]].data, r->units, bias, cpu_val_ptr(p, st->out, 0),
                     p->vals[st->out].bs, &st->act, o0, o1);
@@ -162,13 +163,13 @@ static void run_gemm(run_ctx *r) {
         if (th == 1 || tasks >= 8 * th || (tasks >= 2 * th && tasks % th == 0)) break;
         if (n / (nt + 1) >= 128)
             nt++;
-        else if (m / (mt + 1) >= 4 * CPU_MR)
+        else if (m / (mt + 1) >= 4 * r->p->k->mr)
             mt++;
         else
             break;
     }
-    r->nc = (int)round_up((size_t)((n + nt - 1) / nt), CPU_NR);
-    r->mc = (int)round_up((size_t)((m + mt - 1) / mt), CPU_MR);
+    r->nc = (int)round_up((size_t)((n + nt - 1) / nt), (size_t)r->p->k->nr);
+    r->mc = (int)round_up((size_t)((m + mt - 1) / mt), (size_t)r->p->k->mr);
     r->nt = (n + r->nc - 1) / r->nc;
     r->mt = (m + r->mc - 1) / r->mc;
     cpu_pool_run(r->p->pool, r->batch * q->groups * r->nt * r->mt, task_gemm, r);
@@ -204,7 +205,8 @@ static void run_step(const cpu_plan *p, const cpu_step *st, int batch) {
     case CPU_STEP_LINEAR: {
         size_t k = (size_t)zoo_shape_numel(g->values[st->in[0]].shape);
         r.units = os.c;
-        r.chunks = pick_chunks(p, 1, (os.c + 3) / 4, k * 4 * batch);
+        int vl = p->k->lanes;
+        r.chunks = pick_chunks(p, 1, (os.c + vl - 1) / vl, k * vl * batch);
         cpu_pool_run(p->pool, r.chunks, task_linear, &r);
         break;
     }

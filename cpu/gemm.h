@@ -24,8 +24,9 @@
 #define CPU_KC 256
 #define CPU_NC 512
 
-/* floats of the per-thread B packing buffer a gemm_tile call needs */
-#define CPU_GEMM_BPACK_FLOATS ((size_t)CPU_KC * CPU_NC)
+/* floats of the per-thread B packing buffer a gemm_tile call needs: KC x NC
+ * plus one vector (<= NR / 2 floats) of slack per panel of NR columns */
+#define CPU_GEMM_BPACK_FLOATS ((size_t)CPU_KC * CPU_NC + CPU_NC / 2 + 64)
 
 typedef struct cpu_bsrc {
     const float *x;         /* plain: row k at x + k * ld; im2col: channel 0 of the group */

@@ -60,6 +60,12 @@ typedef struct cpu_kern {
                         const zoo_act_desc *act, int o0, int o1);
 } cpu_kern;
 
+/* The variant tables (cpu/isa_*.c); the x86 ones exist on x86-64 builds only. */
+extern const cpu_kern cpu_kern_generic;
+#if defined(__x86_64__)
+extern const cpu_kern cpu_kern_avx2, cpu_kern_avx512;
+#endif
+
 /* The variants compiled into this build, best first (cpu/isa.c). */
 int cpu_kern_count(void);
 const cpu_kern *cpu_kern_at(int i);

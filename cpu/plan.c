@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cpu/gemm.h"
 #include "cpu/kern.h"
 
 #define ARENA_ALIGN 16 /* floats (64 bytes) */
@@ -91,8 +90,9 @@ static int conv_weights(build *b, cpu_step *st, const zoo_node *nd, const zoo_no
             }
         }
     } else {
-        size_t mpad = round_up((size_t)q->cout_g, CPU_MR);
-        st->w_group = cpu_gemm_packed_a_floats(q->cout_g, (int)kdim);
+        const cpu_kern *kn = b->p->k;
+        size_t mpad = round_up((size_t)q->cout_g, (size_t)kn->mr);
+        st->w_group = mpad * kdim;
         st->w = aligned_alloc(64, round_up(sizeof(float) * st->w_group * q->groups, 64));
         st->bias = calloc(mpad * q->groups, sizeof(float));
         float *tmp = malloc(sizeof(float) * (size_t)q->cout_g * kdim);
@@ -106,7 +106,7 @@ static int conv_weights(build *b, cpu_step *st, const zoo_node *nd, const zoo_no
                         tmp[m * kdim + k] = (float)(w[c * kdim + k] * s[c]);
                     st->bias[grp * mpad + m] = (float)t[c];
                 }
-                cpu_gemm_pack_a(tmp, q->cout_g, (int)kdim, st->w + grp * st->w_group);
+                kn->gemm_pack_a(tmp, q->cout_g, (int)kdim, st->w + grp * st->w_group);
             }
         }
         free(tmp);
@@ -416,7 +416,7 @@ static int alloc_scratch(build *b) {
         const cpu_step *st = &p->steps[s];
         size_t n = 0;
         if (st->kind == CPU_STEP_GEMM_CONV) n = CPU_GEMM_BPACK_FLOATS;
-        if (st->kind == CPU_STEP_DW_CONV) n = cpu_dw_scratch_floats(&st->q);
+        if (st->kind == CPU_STEP_DW_CONV) n = p->k->dw_scratch_floats(&st->q);
         if (n > need) need = n;
     }
     p->scratch_floats = need;
@@ -443,6 +443,11 @@ cpu_plan *cpu_plan_build(const zoo_graph *g, int max_batch, int threads, zoo_err
         goto done;
     }
     p->g = g;
+    p->k = cpu_kern_select(err);
+    if (!p->k) {
+        rc = ZOO_ERR_INPUT;
+        goto done;
+    }
     p->max_batch = max_batch > 0 ? max_batch : 1;
     p->threads = threads > 0 ? threads : cpu_online_cores();
     if (p->threads > 256) p->threads = 256;

@@ -18,13 +18,18 @@
  * bs is then the enclosing buffer's per-image size. Buffers (a root value and
  * everything placed or viewed inside it) get offsets by a greedy best-fit over
  * their live intervals (first writing step .. last reading step), so dead
- * values' space is reused. The arena is sized for opts->max_batch. */
+ * values' space is reused. The arena is sized for opts->max_batch.
+ *
+ * Kernels: the plan holds the instruction-set variant chosen when it was
+ * built (cpu_kern_select: the CPU's best, or ZOO_CPU_ISA); the GEMM weights
+ * are packed for that variant's micro tile. */
 #ifndef ZOO_CPU_PLAN_H
 #define ZOO_CPU_PLAN_H
 
 #include <stddef.h>
 
 #include "cpu/geom.h"
+#include "cpu/kern.h"
 #include "cpu/threads.h"
 
 typedef enum cpu_step_kind {
@@ -53,7 +58,7 @@ typedef struct cpu_step {
     cpu_pool_geom p;
     float *w;            /* owned: GEMM: packed A of every group; DW: [cout][kh*kw] */
     size_t w_group;      /* GEMM: floats per group in w */
-    float *bias;         /* owned: GEMM: per group, padded to CPU_MR; DW / affine: [C] */
+    float *bias;         /* owned: GEMM: per group, padded to kern->mr; DW / affine: [C] */
     float *scale;        /* owned: affine scale [C] */
     bool *inplace;       /* owned, concat: input k already lives in its slot */
     bool fused_bn;
@@ -70,6 +75,7 @@ typedef struct cpu_val {
 
 typedef struct cpu_plan {
     const zoo_graph *g;
+    const cpu_kern *k;    /* the instruction-set variant of the kernels (cpu_kern_select) */
     int max_batch;
     int threads;
     cpu_val *vals;

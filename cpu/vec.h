@@ -1,8 +1,8 @@
 /* cpu/vec.h - fp32 vectors (GCC vector extensions) for the fast CPU kernels,
  * as wide as the translation unit's target allows: CPU_VL = 16 lanes when
  * compiled for AVX-512F, 8 for AVX, 4 otherwise (SSE2 on baseline x86-64,
- * NEON on arm64, scalar code elsewhere). The kernel templates (cpu/*.inc)
- * are compiled once per instruction set (cpu/isa_*.c), so each variant gets
+ * NEON on arm64, scalar code elsewhere). The kernel templates (cpu/gemm.inc and the other .inc files)
+ * are compiled once per instruction set (the cpu/isa_ files), so each variant gets
  * its own width from the same source. Unaligned loads/stores go through
  * memcpy, which GCC turns into single unaligned vector moves.
  *

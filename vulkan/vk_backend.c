@@ -28,7 +28,7 @@
 #include "vulkan/vk_plan.h"
 
 #define N_BINDINGS 5
-#define PUSH_WORDS 7
+#define PUSH_WORDS 27 /* 7 offsets / counts + 20 sizes (spec constants 3..22) */
 #define UPLOAD_CHUNK (32ull << 20)
 
 typedef struct chunk {
@@ -45,9 +45,10 @@ typedef struct rstep {
 } rstep;
 
 typedef struct vk_plan {
-    zvk_ctx c;
+    zvk_ctx *c;
     zvk_plan_host h;
-    bool ctx_open;
+    bool ctx_open; /* c is open (own_ctx: and owned by this plan) */
+    bool own_ctx;
     bool fp16;
     size_t esz; /* bytes per arena / parameter element */
     zvk_pool dev, host;
@@ -74,7 +75,7 @@ static const char *model_of(const vk_plan *p) {
 
 static int vkfail(zoo_error *err, VkResult r, const char *what, const vk_plan *p) {
     return zoo_error_set(err, ZOO_ERR_RUNTIME, "vulkan: %s failed (%s) for '%s' on %s", what,
-                         zvk_result_name(r), model_of(p), p->c.info.name);
+                         zvk_result_name(r), model_of(p), p->c->info.name);
 }
 
 /* float -> IEEE half, round to nearest even */
@@ -102,24 +103,24 @@ static uint16_t f2h(float f) {
 
 static int submit_wait(vk_plan *p, VkCommandBuffer cb, double timeout_s, const char *what,
                        zoo_error *err) {
-    zvk_fn *f = &p->c.fn;
-    VkResult r = f->vkResetFences(p->c.dev, 1, &p->fence);
+    zvk_fn *f = &p->c->fn;
+    VkResult r = f->vkResetFences(p->c->dev, 1, &p->fence);
     VkSubmitInfo si = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO, .commandBufferCount = 1,
                        .pCommandBuffers = &cb};
-    if (r == VK_SUCCESS) r = f->vkQueueSubmit(p->c.queue, 1, &si, p->fence);
+    if (r == VK_SUCCESS) r = f->vkQueueSubmit(p->c->queue, 1, &si, p->fence);
     if (r != VK_SUCCESS) {
         if (r == VK_ERROR_DEVICE_LOST)
             snprintf(p->broken, sizeof p->broken, "the device was lost (%s)", what);
         return vkfail(err, r, what, p);
     }
     uint64_t ns = timeout_s >= 1e9 ? UINT64_MAX : (uint64_t)(timeout_s * 1e9);
-    r = f->vkWaitForFences(p->c.dev, 1, &p->fence, VK_TRUE, ns);
+    r = f->vkWaitForFences(p->c->dev, 1, &p->fence, VK_TRUE, ns);
     if (r == VK_TIMEOUT) {
         snprintf(p->broken, sizeof p->broken, "%s did not finish within %.0f s", what, timeout_s);
         return zoo_error_set(err, ZOO_ERR_RUNTIME,
                              "vulkan: %s of '%s' did not finish within %.3g s on %s (GPU hang or "
                              "too slow a device; ZOO_VK_TIMEOUT sets the limit in seconds)",
-                             what, model_of(p), timeout_s, p->c.info.name);
+                             what, model_of(p), timeout_s, p->c->info.name);
     }
     if (r != VK_SUCCESS) {
         if (r == VK_ERROR_DEVICE_LOST)
@@ -139,7 +140,7 @@ static void barrier(zvk_fn *f, VkCommandBuffer cb, VkPipelineStageFlags src_stag
 /* params of every step into device memory, through staging batches of at
  * most UPLOAD_CHUNK bytes (or one step's size when larger) */
 static int upload_params(vk_plan *p, zoo_error *err) {
-    zvk_fn *f = &p->c.fn;
+    zvk_fn *f = &p->c->fn;
     zvk_plan_host *h = &p->h;
     uint64_t biggest = 0;
     for (int s = 0; s < h->n_steps; s++) {
@@ -155,7 +156,7 @@ static int upload_params(vk_plan *p, zoo_error *err) {
                                       .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
                                       .commandBufferCount = 1};
     VkCommandBuffer cb;
-    VkResult r = f->vkAllocateCommandBuffers(p->c.dev, &ai, &cb);
+    VkResult r = f->vkAllocateCommandBuffers(p->c->dev, &ai, &cb);
     if (r != VK_SUCCESS) {
         zvk_pool_free(&p->host, &stage);
         return vkfail(err, r, "vkAllocateCommandBuffers", p);
@@ -193,7 +194,7 @@ static int upload_params(vk_plan *p, zoo_error *err) {
         if (r != VK_SUCCESS) rc = vkfail(err, r, "vkEndCommandBuffer", p);
         else rc = submit_wait(p, cb, p->timeout_s, "the weight upload", err);
     }
-    f->vkFreeCommandBuffers(p->c.dev, p->cpool, 1, &cb);
+    f->vkFreeCommandBuffers(p->c->dev, p->cpool, 1, &cb);
     zvk_pool_free(&p->host, &stage);
     return rc;
 }
@@ -209,7 +210,7 @@ typedef struct bind {
 /* images [n0, n0 + k) of value v, bound from an aligned offset */
 static bind bind_value(const vk_plan *p, zoo_value v, int n0, int k) {
     const zvk_val *x = &p->h.vals[v];
-    uint64_t align = p->c.info.min_storage_align ? p->c.info.min_storage_align : 1;
+    uint64_t align = p->c->info.min_storage_align ? p->c->info.min_storage_align : 1;
     uint64_t start = p->arena.off + ((uint64_t)x->off + (uint64_t)n0 * x->bs) * p->esz;
     uint64_t base = start / align * align;
     uint64_t len = ((uint64_t)(k - 1) * x->bs + zvk_numel(&p->h, v)) * p->esz;
@@ -218,7 +219,7 @@ static bind bind_value(const vk_plan *p, zoo_value v, int n0, int k) {
 
 /* images [n0, n0 + k) of dense fp32 staging of `numel` floats per image */
 static bind bind_host(const vk_plan *p, const zvk_alloc *a, size_t numel, int n0, int k) {
-    uint64_t align = p->c.info.min_storage_align ? p->c.info.min_storage_align : 1;
+    uint64_t align = p->c->info.min_storage_align ? p->c->info.min_storage_align : 1;
     uint64_t start = a->off + (uint64_t)n0 * numel * 4;
     uint64_t base = start / align * align;
     return (bind){a->buf, base, start - base + (uint64_t)k * numel * 4,
@@ -248,13 +249,14 @@ static void step_binds(const vk_plan *p, int s, int n0, int k, bind b[N_BINDINGS
         push[2] = b[4].elem_off; /* x1_off carries the host offset */
     }
     push[6] = (uint32_t)k;
+    for (int i = 3; i < st->n_spec && i < 23; i++) push[7 + i - 3] = (uint32_t)st->spec[i];
 }
 
 /* images per dispatch for step s: every binding within maxStorageBufferRange
  * and the grid's z within its limit. 0 if even one image does not fit. */
 static int images_per_chunk(const vk_plan *p, int s) {
     const zvk_step *st = &p->h.steps[s];
-    const zvk_device_info *d = &p->c.info;
+    const zvk_device_info *d = &p->c->info;
     for (int k = p->h.max_batch; k >= 1; k--) {
         if ((uint64_t)st->wg[2] * (uint64_t)k > d->max_wg_count[2]) continue;
         bind b[N_BINDINGS];
@@ -268,9 +270,9 @@ static int images_per_chunk(const vk_plan *p, int s) {
 }
 
 static int make_descriptors(vk_plan *p, zoo_error *err) {
-    zvk_fn *f = &p->c.fn;
+    zvk_fn *f = &p->c->fn;
     zvk_plan_host *h = &p->h;
-    const zvk_device_info *d = &p->c.info;
+    const zvk_device_info *d = &p->c->info;
     int total = 0;
     for (int s = 0; s < h->n_steps; s++) {
         const zvk_step *st = &h->steps[s];
@@ -308,7 +310,7 @@ static int make_descriptors(vk_plan *p, zoo_error *err) {
                                      .maxSets = (uint32_t)total,
                                      .poolSizeCount = 1,
                                      .pPoolSizes = &ps};
-    VkResult r = f->vkCreateDescriptorPool(p->c.dev, &pi, NULL, &p->dpool);
+    VkResult r = f->vkCreateDescriptorPool(p->c->dev, &pi, NULL, &p->dpool);
     if (r != VK_SUCCESS) {
         p->dpool = VK_NULL_HANDLE;
         return vkfail(err, r, "vkCreateDescriptorPool", p);
@@ -320,7 +322,7 @@ static int make_descriptors(vk_plan *p, zoo_error *err) {
                                               .descriptorPool = p->dpool,
                                               .descriptorSetCount = 1,
                                               .pSetLayouts = &p->dsl};
-            r = f->vkAllocateDescriptorSets(p->c.dev, &ai, &ch->ds);
+            r = f->vkAllocateDescriptorSets(p->c->dev, &ai, &ch->ds);
             if (r != VK_SUCCESS) return vkfail(err, r, "vkAllocateDescriptorSets", p);
             bind b[N_BINDINGS];
             step_binds(p, s, ch->n0, ch->n, b, ch->push);
@@ -336,7 +338,7 @@ static int make_descriptors(vk_plan *p, zoo_error *err) {
                                               .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
                                               .pBufferInfo = &bi[i]};
             }
-            f->vkUpdateDescriptorSets(p->c.dev, N_BINDINGS, w, 0, NULL);
+            f->vkUpdateDescriptorSets(p->c->dev, N_BINDINGS, w, 0, NULL);
         }
     return 0;
 }
@@ -344,18 +346,18 @@ static int make_descriptors(vk_plan *p, zoo_error *err) {
 /* ---- command buffers ------------------------------------------------------- */
 
 static int record(vk_plan *p, int batch, zoo_error *err) {
-    zvk_fn *f = &p->c.fn;
+    zvk_fn *f = &p->c->fn;
     zvk_plan_host *h = &p->h;
     VkCommandBufferAllocateInfo ai = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
                                       .commandPool = p->cpool,
                                       .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
                                       .commandBufferCount = 1};
     VkCommandBuffer cb;
-    VkResult r = f->vkAllocateCommandBuffers(p->c.dev, &ai, &cb);
+    VkResult r = f->vkAllocateCommandBuffers(p->c->dev, &ai, &cb);
     if (r != VK_SUCCESS) return vkfail(err, r, "vkAllocateCommandBuffers", p);
     bool *need = malloc(sizeof(bool) * (size_t)(h->n_steps ? h->n_steps : 1));
     if (!need) {
-        f->vkFreeCommandBuffers(p->c.dev, p->cpool, 1, &cb);
+        f->vkFreeCommandBuffers(p->c->dev, p->cpool, 1, &cb);
         return zoo_error_set(err, ZOO_ERR_RUNTIME, "vulkan: out of memory");
     }
     zvk_plan_barriers(h, batch, need);
@@ -399,7 +401,7 @@ static int record(vk_plan *p, int batch, zoo_error *err) {
     }
     free(need);
     if (r != VK_SUCCESS) {
-        f->vkFreeCommandBuffers(p->c.dev, p->cpool, 1, &cb);
+        f->vkFreeCommandBuffers(p->c->dev, p->cpool, 1, &cb);
         return vkfail(err, r, "recording the command buffer", p);
     }
     p->cb[batch] = cb;
@@ -411,18 +413,18 @@ static int record(vk_plan *p, int batch, zoo_error *err) {
 static void vk_release(void *pp) {
     vk_plan *p = pp;
     if (!p) return;
-    if (p->ctx_open && p->c.dev) {
-        zvk_fn *f = &p->c.fn;
-        f->vkDeviceWaitIdle(p->c.dev);
+    if (p->ctx_open && p->c->dev) {
+        zvk_fn *f = &p->c->fn;
+        f->vkDeviceWaitIdle(p->c->dev);
         if (p->cb)
             for (int b = 0; b <= p->h.max_batch; b++)
-                if (p->cb[b]) f->vkFreeCommandBuffers(p->c.dev, p->cpool, 1, &p->cb[b]);
-        if (p->fence) f->vkDestroyFence(p->c.dev, p->fence, NULL);
-        if (p->cpool) f->vkDestroyCommandPool(p->c.dev, p->cpool, NULL);
-        if (p->dpool) f->vkDestroyDescriptorPool(p->c.dev, p->dpool, NULL);
+                if (p->cb[b]) f->vkFreeCommandBuffers(p->c->dev, p->cpool, 1, &p->cb[b]);
+        if (p->fence) f->vkDestroyFence(p->c->dev, p->fence, NULL);
+        if (p->cpool) f->vkDestroyCommandPool(p->c->dev, p->cpool, NULL);
+        if (p->dpool) f->vkDestroyDescriptorPool(p->c->dev, p->dpool, NULL);
         if (p->pipes_open) zvk_pipes_destroy(&p->pipes);
-        if (p->layout) f->vkDestroyPipelineLayout(p->c.dev, p->layout, NULL);
-        if (p->dsl) f->vkDestroyDescriptorSetLayout(p->c.dev, p->dsl, NULL);
+        if (p->layout) f->vkDestroyPipelineLayout(p->c->dev, p->layout, NULL);
+        if (p->dsl) f->vkDestroyDescriptorSetLayout(p->c->dev, p->dsl, NULL);
         zvk_pool_destroy(&p->dev);
         zvk_pool_destroy(&p->host);
     }
@@ -430,7 +432,10 @@ static void vk_release(void *pp) {
         for (int s = 0; s < p->h.n_steps; s++) free(p->rs[s].chunks);
     free(p->rs);
     free(p->cb);
-    if (p->ctx_open) zvk_ctx_close(&p->c);
+    if (p->ctx_open && p->own_ctx) {
+        zvk_ctx_close(p->c);
+        free(p->c);
+    }
     zvk_plan_free(&p->h);
     free(p);
 }
@@ -450,7 +455,7 @@ static double env_timeout(double dflt) {
 }
 
 static int create_layouts(vk_plan *p, zoo_error *err) {
-    zvk_fn *f = &p->c.fn;
+    zvk_fn *f = &p->c->fn;
     VkDescriptorSetLayoutBinding lb[N_BINDINGS];
     for (int i = 0; i < N_BINDINGS; i++)
         lb[i] = (VkDescriptorSetLayoutBinding){.binding = (uint32_t)i,
@@ -460,7 +465,7 @@ static int create_layouts(vk_plan *p, zoo_error *err) {
     VkDescriptorSetLayoutCreateInfo li = {.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO,
                                           .bindingCount = N_BINDINGS,
                                           .pBindings = lb};
-    VkResult r = f->vkCreateDescriptorSetLayout(p->c.dev, &li, NULL, &p->dsl);
+    VkResult r = f->vkCreateDescriptorSetLayout(p->c->dev, &li, NULL, &p->dsl);
     if (r != VK_SUCCESS) {
         p->dsl = VK_NULL_HANDLE;
         return vkfail(err, r, "vkCreateDescriptorSetLayout", p);
@@ -472,21 +477,21 @@ static int create_layouts(vk_plan *p, zoo_error *err) {
                                       .pSetLayouts = &p->dsl,
                                       .pushConstantRangeCount = 1,
                                       .pPushConstantRanges = &pr};
-    r = f->vkCreatePipelineLayout(p->c.dev, &pli, NULL, &p->layout);
+    r = f->vkCreatePipelineLayout(p->c->dev, &pli, NULL, &p->layout);
     if (r != VK_SUCCESS) {
         p->layout = VK_NULL_HANDLE;
         return vkfail(err, r, "vkCreatePipelineLayout", p);
     }
     VkCommandPoolCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
                                   .flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT,
-                                  .queueFamilyIndex = p->c.qfam};
-    r = f->vkCreateCommandPool(p->c.dev, &ci, NULL, &p->cpool);
+                                  .queueFamilyIndex = p->c->qfam};
+    r = f->vkCreateCommandPool(p->c->dev, &ci, NULL, &p->cpool);
     if (r != VK_SUCCESS) {
         p->cpool = VK_NULL_HANDLE;
         return vkfail(err, r, "vkCreateCommandPool", p);
     }
     VkFenceCreateInfo fi = {.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
-    r = f->vkCreateFence(p->c.dev, &fi, NULL, &p->fence);
+    r = f->vkCreateFence(p->c->dev, &fi, NULL, &p->fence);
     if (r != VK_SUCCESS) {
         p->fence = VK_NULL_HANDLE;
         return vkfail(err, r, "vkCreateFence", p);
@@ -496,9 +501,9 @@ static int create_layouts(vk_plan *p, zoo_error *err) {
 
 static int allocate(vk_plan *p, zoo_error *err) {
     zvk_plan_host *h = &p->h;
-    uint64_t align = p->c.info.min_storage_align > 16 ? p->c.info.min_storage_align : 16;
-    if (zvk_pool_init(&p->dev, &p->c, false, 0, err) ||
-        zvk_pool_init(&p->host, &p->c, true, 16ull << 20, err))
+    uint64_t align = p->c->info.min_storage_align > 16 ? p->c->info.min_storage_align : 16;
+    if (zvk_pool_init(&p->dev, p->c, false, 0, err) ||
+        zvk_pool_init(&p->host, p->c, true, 16ull << 20, err))
         return ZOO_ERR_RUNTIME;
     if (zvk_pool_alloc(&p->dev, (uint64_t)h->arena_elems * p->esz, align, &p->arena, err) ||
         zvk_pool_alloc(&p->dev, 256, align, &p->dummy, err) ||
@@ -524,30 +529,36 @@ static void verbose(const vk_plan *p, double ms) {
     fprintf(stderr,
             "zoo: vulkan: %s on %s (%s), %s, %d steps, %d pipelines (%d created in %.0f ms), "
             "pipeline cache %s%s%s, arena %.1f MB, weights %.1f MB, prepare %.0f ms\n",
-            model_of(p), in.device, zvk_type_name(p->c.info.type), in.fp16 ? "fp16" : "fp32",
+            model_of(p), in.device, zvk_type_name(p->c->info.type), in.fp16 ? "fp16" : "fp32",
             in.steps, in.pipelines, in.pipelines_created, in.pipeline_ms,
             in.cache_hit ? "hit" : "miss", in.cache_hit ? "" : ": ",
             in.cache_hit ? "" : (in.cache_miss_why ? in.cache_miss_why : "?"),
             in.arena_bytes / 1048576.0, in.weight_bytes / 1048576.0, ms);
 }
 
-static void *vk_prepare(const zoo_graph *g, const zoo_runner_opts *opts, zoo_error *err) {
+/* prepare() on an open device context: owned by the plan (runners) or shared (tests) */
+static void *prepare_on(zvk_ctx *c, bool own, const zoo_graph *g, const zoo_runner_opts *opts,
+                        zoo_error *err) {
     double t0 = now_ms();
     vk_plan *p = calloc(1, sizeof *p);
     if (!p) {
+        if (own) {
+            zvk_ctx_close(c);
+            free(c);
+        }
         zoo_error_set(err, ZOO_ERR_RUNTIME, "vulkan: out of memory");
         return NULL;
     }
+    p->c = c;
+    p->ctx_open = true;
+    p->own_ctx = own;
     int max_batch = opts && opts->max_batch > 0 ? opts->max_batch : 1;
     if (zvk_plan_build(&p->h, g, max_batch, err)) goto fail;
     p->in_numel = zvk_numel(&p->h, g->input);
     p->out_numel = zvk_numel(&p->h, g->output);
-    if (zvk_ctx_open(&p->c, opts ? opts->device : -1, opts && opts->fp16, err)) goto fail;
-    p->ctx_open = true;
-    p->fp16 = p->c.fp16;
+    p->fp16 = p->c->fp16 && opts && opts->fp16;
     p->esz = p->fp16 ? 2 : 4;
-    /* a generous bound for one run: 30 s + 4 ns per multiply-accumulate */
-    p->timeout_s = env_timeout(30.0 + 4e-9 * (double)p->h.macs * max_batch);
+    p->timeout_s = env_timeout(120.0); /* until the pipelines are known (weight upload) */
     p->rs = calloc((size_t)p->h.n_steps, sizeof(rstep));
     p->cb = calloc((size_t)max_batch + 1, sizeof(VkCommandBuffer));
     if (!p->rs || !p->cb) {
@@ -555,17 +566,26 @@ static void *vk_prepare(const zoo_graph *g, const zoo_runner_opts *opts, zoo_err
         goto fail;
     }
     if (create_layouts(p, err) || allocate(p, err) || upload_params(p, err)) goto fail;
-    if (zvk_pipes_init(&p->pipes, &p->c, p->layout, p->fp16, err)) goto fail;
+    if (zvk_pipes_init(&p->pipes, p->c, p->layout, p->fp16, err)) goto fail;
     p->pipes_open = true;
+    const char *spz = getenv("ZOO_VK_SPECIALIZE");
+    bool full = spz && !strcmp(spz, "full");
     for (int s = 0; s < p->h.n_steps; s++) {
         const zvk_step *st = &p->h.steps[s];
-        if (zvk_pipes_get(&p->pipes, st->kernel, st->spec, st->n_spec, &p->rs[s].pipe, err)) {
+        int32_t key[ZVK_MAX_SPEC];
+        uint32_t sizes = full ? 0 : zvk_kernel_size_ids(st->kernel);
+        for (int i = 0; i < st->n_spec; i++) key[i] = (sizes >> i) & 1u ? 0 : st->spec[i];
+        if (zvk_pipes_get(&p->pipes, st->kernel, key, st->n_spec, &p->rs[s].pipe, err)) {
             zoo_error_prefix(err, "'%s' node '%s'", model_of(p),
                              st->nd && st->nd->name ? st->nd->name : zvk_kernel_name(st->kernel));
             goto fail;
         }
     }
     zvk_pipes_save(&p->pipes);
+    /* a generous bound for one run, hang detection only: lazy drivers compile
+     * pipelines at their first dispatch (lavapipe: ~0.2 s each), and a slow
+     * device may manage only ~0.05 GMAC/s */
+    p->timeout_s = env_timeout(60.0 + 2.0 * p->pipes.n + 2e-8 * (double)p->h.macs * max_batch);
     if (make_descriptors(p, err)) goto fail;
     /* host data of the parameters is on the device now */
     for (int s = 0; s < p->h.n_steps; s++) {
@@ -582,6 +602,24 @@ fail:
     return NULL;
 }
 
+static void *vk_prepare(const zoo_graph *g, const zoo_runner_opts *opts, zoo_error *err) {
+    zvk_ctx *c = calloc(1, sizeof *c);
+    if (!c) {
+        zoo_error_set(err, ZOO_ERR_RUNTIME, "vulkan: out of memory");
+        return NULL;
+    }
+    if (zvk_ctx_open(c, opts ? opts->device : -1, opts && opts->fp16, err)) {
+        free(c);
+        return NULL;
+    }
+    return prepare_on(c, true, g, opts, err);
+}
+
+void *zoo_vulkan_prepare_on(zvk_ctx *c, const zoo_graph *g, const zoo_runner_opts *opts,
+                            zoo_error *err) {
+    return prepare_on(c, false, g, opts, err);
+}
+
 static int vk_run(void *pp, const float *input, int batch, float *output, zoo_error *err) {
     vk_plan *p = pp;
     if (batch < 1 || batch > p->h.max_batch)
@@ -590,15 +628,15 @@ static int vk_run(void *pp, const float *input, int batch, float *output, zoo_er
     if (p->broken[0])
         return zoo_error_set(err, ZOO_ERR_RUNTIME,
                              "vulkan: '%s' cannot run on %s any more: %s", model_of(p),
-                             p->c.info.name, p->broken);
+                             p->c->info.name, p->broken);
     if (!p->cb[batch] && record(p, batch, err)) return ZOO_ERR_RUNTIME;
     memcpy(p->in_stage.map, input, sizeof(float) * p->in_numel * (size_t)batch);
     if (submit_wait(p, p->cb[batch], p->timeout_s, "inference", err)) return ZOO_ERR_RUNTIME;
     memcpy(output, p->out_stage.map, sizeof(float) * p->out_numel * (size_t)batch);
-    if (p->c.validation_errors)
+    if (p->c->validation_errors)
         return zoo_error_set(err, ZOO_ERR_RUNTIME,
                              "vulkan: the validation layer reported %d error(s) for '%s'",
-                             p->c.validation_errors, model_of(p));
+                             p->c->validation_errors, model_of(p));
     return 0;
 }
 
@@ -611,7 +649,7 @@ void zoo_vulkan_plan_get_info(const void *pp, zoo_vulkan_plan_info *o) {
     const vk_plan *p = pp;
     memset(o, 0, sizeof *o);
     if (!p) return;
-    o->device = p->c.info.name;
+    o->device = p->c->info.name;
     o->fp16 = p->fp16;
     o->steps = p->h.n_steps;
     o->pipelines = p->pipes.n;
@@ -624,7 +662,7 @@ void zoo_vulkan_plan_get_info(const void *pp, zoo_vulkan_plan_info *o) {
     o->device_bytes = zvk_pool_reserved(&p->dev);
     o->host_bytes = zvk_pool_reserved(&p->host);
     o->barriers_batch1 = p->barriers1;
-    o->validation_errors = p->c.validation_errors;
+    o->validation_errors = p->c->validation_errors;
 }
 
 bool zoo_vulkan_gpu_available(int device, char *desc, size_t size) {

@@ -16,6 +16,14 @@ extern const zoo_backend_impl zoo_backend_vulkan;
  * lavapipe is not). A one-line reason goes into desc either way. */
 bool zoo_vulkan_gpu_available(int device, char *desc, size_t size);
 
+/* prepare() on a device context the caller opened (zvk_ctx_open) and keeps
+ * open until the plan is released with zoo_backend_vulkan.release: many plans
+ * share one device (the op tests). opts->device is ignored; opts->fp16 takes
+ * effect only if the context was opened with 16-bit storage. */
+struct zvk_ctx;
+void *zoo_vulkan_prepare_on(struct zvk_ctx *c, const zoo_graph *g, const zoo_runner_opts *opts,
+                            zoo_error *err);
+
 /* Counters of a prepared vulkan plan (tests, ZOO_VK_VERBOSE=1). */
 typedef struct zoo_vulkan_plan_info {
     const char *device;    /* device name */

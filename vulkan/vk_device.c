@@ -407,6 +407,14 @@ int zvk_ctx_open(zvk_ctx *c, int requested, bool want_fp16, zoo_error *err) {
     }
     c->phys = pds[k];
     c->info = list[k];
+    /* test knob: pretend the device binds at most this many bytes per descriptor,
+     * so the image-chunk path runs on small tensors */
+    const char *mr = getenv("ZOO_VK_MAX_RANGE");
+    if (mr && *mr) {
+        long long v = atoll(mr);
+        if (v >= 256 && (unsigned long long)v < c->info.max_storage_range)
+            c->info.max_storage_range = (uint32_t)v;
+    }
     f->vkGetPhysicalDeviceMemoryProperties(c->phys, &c->mem);
     c->qfam = (uint32_t)compute_family(f, c->phys);
     float prio = 1.0f;

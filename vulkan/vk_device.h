@@ -10,7 +10,9 @@
  * by one runner (there is no process-wide Vulkan state). With
  * $ZOO_VK_VALIDATE=1 the instance enables VK_LAYER_KHRONOS_validation with
  * synchronization validation and a debug messenger that prints every message
- * as "zoo: vulkan validation: ..." on stderr and counts errors. */
+ * as "zoo: vulkan validation: ..." on stderr and counts errors.
+ * $ZOO_VK_MAX_RANGE=BYTES (tests) lowers the device's maxStorageBufferRange as
+ * zoo sees it, so the split of large tensors into image chunks is exercised. */
 #ifndef ZOO_VULKAN_VK_DEVICE_H
 #define ZOO_VULKAN_VK_DEVICE_H
 

@@ -26,6 +26,28 @@ const char *zvk_kernel_name(zvk_kernel k) {
     return k >= 0 && k < ZVK_KERNEL__COUNT ? kernel_names[k] : "?";
 }
 
+#define B(id) (1u << (id))
+/* the specialization constants of each kernel that are sizes (PSC() in the shader) */
+static const uint32_t size_ids[ZVK_KERNEL__COUNT] = {
+    [ZVK_CONVERT_IN] = B(3),
+    [ZVK_CONVERT_OUT] = B(3),
+    [ZVK_CONV_GEMM] = B(3) | B(4) | B(5) | B(6) | B(7) | B(8) | B(17) | B(18) | B(19),
+    [ZVK_CONV_DW] = B(3) | B(4) | B(5) | B(6) | B(7) | B(16),
+    [ZVK_AFFINE] = B(3) | B(4),
+    [ZVK_POOL] = B(3) | B(4) | B(5) | B(6),
+    [ZVK_POOL_GLOBAL] = B(3) | B(5),
+    [ZVK_BINARY] = B(3) | B(4) | B(5) | B(6) | B(7) | B(8) | B(9) | B(10) | B(11),
+    [ZVK_COPY] = B(3) | B(4) | B(5) | B(6) | B(7) | B(8) | B(9) | B(10),
+    [ZVK_SHUFFLE] = B(3) | B(4) | B(5),
+    [ZVK_SOFTMAX] = B(3) | B(4) | B(5),
+    [ZVK_LINEAR] = B(3) | B(4),
+};
+#undef B
+
+uint32_t zvk_kernel_size_ids(zvk_kernel k) {
+    return k >= 0 && k < ZVK_KERNEL__COUNT ? size_ids[k] : 0;
+}
+
 typedef struct build {
     const zoo_graph *g;
     zvk_plan_host *p;
@@ -154,13 +176,24 @@ static int step_conv(build *b, int i) {
     st->n_params = (size_t)q.cout * kdim + (size_t)q.cout;
     st->params = malloc(sizeof(float) * st->n_params);
     if (!st->params) return oom(b, "conv weights");
+    size_t cgp = (size_t)(q.cout_g + 15) / 16 * 16;
+    if (!dw) {
+        free(st->params);
+        st->n_params = (size_t)q.groups * kdim * cgp + (size_t)q.cout;
+        st->params = calloc(st->n_params, sizeof(float));
+        if (!st->params) return oom(b, "conv weights");
+    }
     for (int c = 0; c < q.cout; c++) {
         double s = 1.0, t = 0.0;
         if (bn) bn_affine(g, bn, c, &s, &t);
         t += (bias ? bias[c] : 0.0) * s; /* (b - mean) * s + beta = b * s + t */
-        for (size_t k = 0; k < kdim; k++)
-            st->params[(size_t)c * kdim + k] = (float)(w[(size_t)c * kdim + k] * s);
-        st->params[(size_t)q.cout * kdim + c] = (float)t;
+        int gi = c / q.cout_g, m = c % q.cout_g;
+        for (size_t k = 0; k < kdim; k++) {
+            float v = (float)(w[(size_t)c * kdim + k] * s);
+            if (dw) st->params[(size_t)c * kdim + k] = v;
+            else st->params[((size_t)gi * kdim + k) * cgp + m] = v;
+        }
+        st->params[dw ? (size_t)q.cout * kdim + c : (size_t)q.groups * kdim * cgp + c] = (float)t;
     }
     int64_t npix = (int64_t)q.oh * q.ow;
     if (dw) {
@@ -177,8 +210,8 @@ static int step_conv(build *b, int i) {
                       q.sw,  q.dh, q.dw, q.pt,   q.pl,   q.groups, q.cin_g, q.cout_g, pw,
                       st->x1 >= 0};
         for (int k = 0; k < (int)(sizeof vals / sizeof vals[0]); k++) spec_i(st, 3 + k, vals[k]);
-        st->wg[0] = cdiv(npix, 64);
-        st->wg[1] = cdiv(q.cout_g, 64);
+        st->wg[0] = cdiv(npix, 256);
+        st->wg[1] = cdiv(q.cout_g, 16);
         st->wg[2] = (uint32_t)q.groups;
     }
     return 0;
@@ -232,7 +265,7 @@ static int step_pool(build *b, int i) {
     if (whole) {
         spec_i(st, 3, q.h * q.w);
         spec_i(st, 4, q.max);
-        spec_f(st, 5, (float)(q.exclusive ? q.h * q.w : q.kh * q.kw));
+        spec_i(st, 5, q.exclusive ? q.h * q.w : q.kh * q.kw);
         st->wg[0] = (uint32_t)q.c;
         st->wg[1] = 1;
     } else {

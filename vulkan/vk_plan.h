@@ -15,9 +15,14 @@
  *     inputs are written in place into the concat's buffer when they can be
  *     (not a view, not placed elsewhere, not the graph output, not repeated),
  *     every other concat input and H/W slices are `copy` steps.
- * Shapes, taps, strides, paddings, broadcast and the fused activation are
- * specialization constants (spec[]); offsets are push constants filled at
- * record time, so layers of equal shape share one pipeline.
+ * Every shader parameter is a specialization constant (spec[]: taps,
+ * strides, dilations, paddings, pooling kind, fused activation, and the sizes).
+ * The sizes (channels, planes) are also pushed as push constants, and the
+ * backend compiles them in only with ZOO_VK_SPECIALIZE=full: by default a
+ * pipeline is keyed by the geometry and activation alone, so all layers that
+ * differ only in size share one pipeline (DenseNet264: 280 pipelines fully
+ * specialized, a few dozen otherwise; pipeline compilation dominates start-up
+ * on lavapipe). Offsets are push constants filled at record time.
  *
  * Memory: every value is dense C x H x W per image inside one activation
  * arena, image n at element off + n * bs (bs = the enclosing buffer's image
@@ -53,6 +58,9 @@ typedef enum zvk_kernel {
 
 /* shader file name (vulkan/shaders/<name>.comp) of a kernel */
 const char *zvk_kernel_name(zvk_kernel k);
+/* Bit i set: specialization constant i of kernel k is a size, read in the
+ * shader through PSC() (0 = take it from the push constants). */
+uint32_t zvk_kernel_size_ids(zvk_kernel k);
 
 #define ZVK_MAX_SPEC 24
 

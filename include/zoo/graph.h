@@ -102,6 +102,12 @@ typedef enum zoo_dropout_mode {
 /* Parameter flags */
 #define ZOO_PARAM_OPTIONAL 1u /* a source without it loads it as zeros (ResNeSt attention bias) */
 
+/* Alias flags (host->param_alias_ex, ABI 2) */
+#define ZOO_ALIAS_TRANSPOSED 1u /* a source tensor found under this alias holds the 2-D
+                                   parameter [a, b] transposed: PyTorch's Linear weight
+                                   [out, in] (or a 1x1-conv classifier [out, in, 1, 1]) for
+                                   the graph's [in, out]; converters transpose it */
+
 /* ---- inspection (used by the CLI, backends, converters, tests) ------------ */
 
 typedef struct zoo_node_info {
@@ -124,6 +130,7 @@ typedef struct zoo_param_info {
     unsigned flags;          /* ZOO_PARAM_* */
     int n_aliases;
     const char *const *aliases;
+    const unsigned *alias_flags; /* n_aliases entries: ZOO_ALIAS_* (NULL when none) */
     bool trainable;          /* false for BN running mean / variance */
     bool bound;              /* data attached by zoo_graph_bind() */
 } zoo_param_info;

@@ -37,7 +37,7 @@
 extern "C" {
 #endif
 
-#define ZOO_PLUGIN_ABI_VERSION 1u
+#define ZOO_PLUGIN_ABI_VERSION 2u
 #define ZOO_PLUGIN_SYMBOL "zoo_plugin"
 
 typedef struct zoo_registrar zoo_registrar; /* opaque: where models get registered */
@@ -110,6 +110,10 @@ struct zoo_host_api {
     int (*shape)(const zoo_graph *g, zoo_value v, zoo_shape *out); /* 0 or -1 */
     void (*fail)(zoo_graph *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
     const char *(*graph_error)(const zoo_graph *g); /* NULL while no error */
+
+    /* ABI 2: an alias with flags (graph.h ZOO_ALIAS_*): ZOO_ALIAS_TRANSPOSED marks a
+     * name under which sources (PyTorch, timm) store a Linear weight as [out, in] */
+    int (*param_alias_ex)(zoo_graph *g, const char *name, const char *alias, unsigned alias_flags);
 };
 
 typedef struct zoo_plugin_def {

@@ -34,6 +34,9 @@ typedef struct effnet_config {
     int nominal[8];
 } effnet_config;
 
+/* Registers EfficientNet_lite0/1/2 (efficientnet_lite.c); 0 or -1. */
+int effnet_lite_register(const zoo_host_api *host, zoo_registrar *reg);
+
 /* The family builder (zoo_build_fn); config is an effnet_config row. */
 int effnet_build(const zoo_host_api *host, zoo_graph *g, const void *config, int input_h,
                  int input_w);

@@ -49,7 +49,7 @@ static int effnet_init(const zoo_host_api *host, zoo_registrar *reg) {
         };
         if (host->register_model(reg, &d) != 0) return -1;
     }
-    return 0;
+    return effnet_lite_register(host, reg);
 }
 
 ZOO_PLUGIN_DEFINE("efficientnet", "1.0", effnet_init);

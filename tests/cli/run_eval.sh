@@ -5,7 +5,8 @@
 # their top-1 class, 3 with their 4th class (top-5 hits only), 4 with a class
 # outside their top-5. eval must then report top-1 4/11 and top-5 7/11, for
 # any batch size (1, 3: the decoder ring wraps, 16: one partial batch) and
-# with --limit. Then: --json, no progress bar when stderr is not a terminal,
+# with --limit. Then: --json, no progress bar when stderr is not a terminal
+# and one on a pseudo-terminal,
 # a bad labels line (exit 2 naming FILE:LINE), a corrupt image (exit 2 naming
 # it), a missing labels file (3), a class index beyond the model (2).
 set -uo pipefail
@@ -49,6 +50,13 @@ for b in 1 3 16; do
     echo "$out" | grep -q '^images/s  ' || fail "batch $b images/s: $out"
     [ ! -s "$tmp/err" ] || fail "stderr is not a terminal, yet: $(cat "$tmp/err")"
 done
+# on a terminal (a pseudo-terminal from script(1)): a progress bar on stderr
+if command -v script >/dev/null 2>&1; then
+    script -qec "'$zoo' eval $M '$tmp/imgs' --labels '$tmp/labels.txt' --random-weights 3 --batch 4" /dev/null \
+        > "$tmp/tty.txt" 2>&1 || fail "eval on a pty"
+    grep -q '\] 11/11 ' "$tmp/tty.txt" || fail "no progress bar on a terminal: $(cat "$tmp/tty.txt")"
+    grep -q '^top-1     0.3636  (4)' "$tmp/tty.txt" || fail "pty result: $(cat "$tmp/tty.txt")"
+fi
 out=$("$zoo" eval $M "$tmp/imgs" --labels "$tmp/labels.txt" --random-weights 3 --limit 5 --json) || fail "--limit --json"
 "$PY" -c '
 import json, sys

@@ -26,16 +26,17 @@ Paddle's own float32-vs-float64 error (logits_fp64.npy: the float64 run), which 
 half the tolerance; golden_check adds twice that error to the tolerance.
 
 Idempotent: a model is regenerated only if a file is missing or meta.json records another
-generator hash (sha256 of this file) or another Paddle version. Everything is written into a
+generator hash (sha256 of this file) or another Paddle / paddleclas version. Everything is written into a
 temporary directory first and renamed into place, so an interrupted run leaves nothing half-done.
 
 Usage (with the test venv's python: PY=$(bash tests/venv.sh)):
-  $PY tests/golden/gen.py [--models A,B] [--force] [--out DIR]    generate / refresh
+  $PY tests/golden/gen.py [--models A,B] [--force] [--out DIR] [--jobs N]   generate / refresh
   $PY tests/golden/gen.py --list                                  the 33 models and their formats
 Workers (internal; each model runs in fresh processes so that Paddle's auto parameter names
 start from 0 as in a real export): --worker inputs|build|classic.
 """
 import argparse
+import concurrent.futures
 import hashlib
 import json
 import os
@@ -106,6 +107,12 @@ BIG = {"DPN98", "DPN107", "DPN131", "EfficientNetB7"}
 # protocol 2: every third model of the list, skipping the big ones (the p2 encoding of raw bytes
 # as latin-1 text is ~1.5x the size)
 P2 = {MODELS[i][0] for i in range(0, len(MODELS), 3)} - BIG
+
+
+# relative generation cost (state-dict size x input area, roughly), for scheduling only
+MODEL_COST = {"EfficientNetB7": 60, "EfficientNetB6": 40, "EfficientNetB5": 25, "DPN107": 20,
+              "DPN131": 18, "DPN98": 15, "EfficientNetB4": 12, "DenseNet264": 12, "Xception65": 10,
+              "Xception65_deeplab": 10, "Xception71": 10, "InceptionV4": 10, "DPN92": 10}
 
 
 def formats_for(name):
@@ -757,17 +764,24 @@ def pkg_version(py, pkg):
     return r.stdout.strip()
 
 
-def run_worker(py, *args, log=None):
+def run_worker(py, log_path, *args):
+    """Runs one worker process, output appended to log_path; returns its CPU seconds (user +
+    system, from wait4: the machine's load does not inflate it, unlike wall time)."""
     cmd = [py, os.path.abspath(__file__), "--worker"] + list(args)
     env = dict(os.environ)
     env.setdefault("GLOG_minloglevel", "2")  # Paddle's C++ INFO chatter
     env["PYTHONWARNINGS"] = "ignore"
-    r = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    if log is not None:
-        log.write(r.stdout)
-    if r.returncode != 0:
-        sys.stderr.write(r.stdout[-6000:])
-        raise SystemExit("gen.py: worker %s failed (exit %d)" % (" ".join(args), r.returncode))
+    with open(log_path, "a") as log:
+        log.write("== %s\n" % " ".join(cmd))
+        log.flush()
+        p = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
+        _, status, ru = os.wait4(p.pid, 0)
+        p.returncode = os.waitstatus_to_exitcode(status)
+    if p.returncode != 0:
+        with open(log_path, errors="replace") as f:
+            sys.stderr.write(f.read()[-6000:])
+        raise SystemExit("gen.py: worker %s failed (exit %d), log %s" % (" ".join(args), p.returncode, log_path))
+    return ru.ru_utime + ru.ru_stime
 
 
 def is_fresh(mdir, want):
@@ -776,7 +790,7 @@ def is_fresh(mdir, want):
             meta = json.load(f)
     except (OSError, ValueError):
         return False
-    for k in ("generator_sha256", "paddle_version", "paddle_classic_version"):
+    for k in ("generator_sha256", "paddle_version", "paddle_classic_version", "paddleclas_version"):
         if meta.get(k) != want[k]:
             return False
     for fn, size in meta.get("files", {}).items():
@@ -795,6 +809,9 @@ def main():
     ap.add_argument("--models", help="comma-separated subset (default: all 33)")
     ap.add_argument("--list", action="store_true", help="print the models and their fixture formats")
     ap.add_argument("--force", action="store_true", help="regenerate even if up to date")
+    ap.add_argument("--jobs", type=int, default=int(os.environ.get("ZOO_GOLDEN_JOBS", "2")),
+                    help="models generated in parallel (default 2, or $ZOO_GOLDEN_JOBS); each worker "
+                         "is mostly single-threaded Python and peaks below 2 GB")
     ap.add_argument("--out", default=os.environ.get("ZOO_GOLDEN_DIR", os.path.join(ROOT, "build", "golden")))
     ap.add_argument("--worker", choices=["inputs", "build", "classic"], help=argparse.SUPPRESS)
     ap.add_argument("--model", help=argparse.SUPPRESS)
@@ -833,7 +850,8 @@ def main():
     py3 = sys.executable
     py2 = classic_python()
     want = {"generator_sha256": gen_hash(), "paddle_version": pkg_version(py3, "paddlepaddle"),
-            "paddle_classic_version": pkg_version(py2, "paddlepaddle")}
+            "paddle_classic_version": pkg_version(py2, "paddlepaddle"),
+            "paddleclas_version": pkg_version(py3, "paddleclas")}
 
     # npy reader cases (cheap, always rewritten)
     write_npy_cases(os.path.join(out, "_npy"))
@@ -857,64 +875,83 @@ def main():
     if missing:
         if not ok and os.path.isdir(inputs_dir):
             shutil.rmtree(inputs_dir)
-        run_worker(py2, "inputs", "--dir", inputs_dir, "--sizes", ",".join("%d:%d" % s for s in missing))
+        os.makedirs(inputs_dir, exist_ok=True)
+        run_worker(py2, os.path.join(inputs_dir, "gen.log"), "inputs", "--dir", inputs_dir,
+                   "--sizes", ",".join("%d:%d" % s for s in missing))
         with open(stamp, "w") as f:
             json.dump(want, f)
 
     total_t = time.time()
-    for n in todo:
-        _, family, _, _, size, rshort = MODEL_BY_NAME[n]
-        t0 = time.time()
-        tmp = os.path.join(out, ".tmp-%s-%d" % (n, os.getpid()))
-        if os.path.isdir(tmp):
-            shutil.rmtree(tmp)
-        os.makedirs(tmp)
-        with open(os.path.join(tmp, "gen.log"), "w") as log:
-            shutil.copyfile(os.path.join(inputs_dir, "input_%d_%d.npy" % (rshort, size)),
-                            os.path.join(tmp, "input.npy"))
-            run_worker(py3, "build", "--model", n, "--dir", tmp, log=log)
-            run_worker(py2, "classic", "--model", n, "--dir", tmp, log=log)
-        with open(os.path.join(tmp, "build.json")) as f:
-            b = json.load(f)
-        with open(os.path.join(tmp, "classic.json")) as f:
-            c = json.load(f)
-        os.remove(os.path.join(tmp, "build.json"))
-        os.remove(os.path.join(tmp, "classic.json"))
-        # order: the p4 pdparams first (golden_check runs it, then compares the other formats'
-        # converted weights with its own), the self-tests last (they reuse its output)
-        fixtures = b.pop("fixtures")
-        fixtures.insert(1, c["fixture"])
-        fixtures += b.pop("selftests", [])
-        for f in fixtures:
-            if f["logits"] == "logits.npy" and f.get("expect") != "fail":
-                f["logits_fp64"] = "logits_fp64.npy"
-        timings = b.pop("timings")
-        timings["export_classic_s"] = c["export_classic_s"]
-        timings["total_s"] = round(time.time() - t0, 2)
-        meta = dict(want)
-        meta.update({
-            "model": n, "family": family, "eval_size": size, "resize_short": rshort,
-            "input_images": IMAGES, "seed": model_seed(n), "class_num": 1000,
-            "logits": "backbone output before softmax (GoogLeNet: output[0]), float32 [2,1000]",
-            "tolerance": "max|zoo - paddle| <= %g * max(1, max|paddle|); top-5 order identical "
-                         "(swaps of entries within 2*tol of each other excepted)" % TOL_REL,
-            "paddle2_vs_paddle3_logits_err": c["paddle2_vs_paddle3_logits_err"],
-            "fixtures": fixtures, "timings": timings,
-        })
-        meta.update(b)
-        meta["files"] = {fn: os.path.getsize(os.path.join(tmp, fn)) for fn in sorted(os.listdir(tmp))
-                         if fn != "meta.json"}
-        meta["bytes_total"] = sum(meta["files"].values())
-        with open(os.path.join(tmp, "meta.json"), "w") as f:
-            json.dump(meta, f, indent=1)
-        dst = os.path.join(out, n)
-        if os.path.isdir(dst):
-            shutil.rmtree(dst)
-        os.rename(tmp, dst)
-        print("golden: %-24s generated in %6.1f s, %7.1f MB (%s)" % (
-            n, timings["total_s"], meta["bytes_total"] / 1e6, " ".join(f["name"] for f in fixtures)), flush=True)
-    print("golden: %d model(s) generated in %.1f s" % (len(todo), time.time() - total_t))
-    return 0
+    # biggest first, so that the long ones do not end up alone at the tail of the run
+    todo.sort(key=lambda n: -MODEL_COST.get(n, 1))
+    failed = []
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        futs = {pool.submit(generate_model, n, out, inputs_dir, py3, py2, want): n for n in todo}
+        for fut in concurrent.futures.as_completed(futs):
+            try:
+                fut.result()
+            except SystemExit as e:  # run_worker's failure (its output is already on stderr)
+                failed.append(futs[fut])
+                print("golden: %-24s FAILED: %s" % (futs[fut], e), file=sys.stderr, flush=True)
+    print("golden: %d model(s) generated in %.1f s%s" % (
+        len(todo) - len(failed), time.time() - total_t,
+        ", %d FAILED: %s" % (len(failed), " ".join(failed)) if failed else ""))
+    return 1 if failed else 0
+
+
+def generate_model(n, out, inputs_dir, py3, py2, want):
+    """The whole pipeline of one model: build worker (Paddle 3), classic worker (Paddle 2),
+    meta.json, then the directory is renamed into place."""
+    _, family, _, _, size, rshort = MODEL_BY_NAME[n]
+    t0 = time.time()
+    tmp = os.path.join(out, ".tmp-%s-%d" % (n, os.getpid()))
+    if os.path.isdir(tmp):
+        shutil.rmtree(tmp)
+    os.makedirs(tmp)
+    shutil.copyfile(os.path.join(inputs_dir, "input_%d_%d.npy" % (rshort, size)), os.path.join(tmp, "input.npy"))
+    log = os.path.join(tmp, "gen.log")
+    cpu = run_worker(py3, log, "build", "--model", n, "--dir", tmp)
+    cpu += run_worker(py2, log, "classic", "--model", n, "--dir", tmp)
+    with open(os.path.join(tmp, "build.json")) as f:
+        b = json.load(f)
+    with open(os.path.join(tmp, "classic.json")) as f:
+        c = json.load(f)
+    os.remove(os.path.join(tmp, "build.json"))
+    os.remove(os.path.join(tmp, "classic.json"))
+    # order: the p4 pdparams first (golden_check runs it, then compares the other formats'
+    # converted weights with its own), the self-tests last (they reuse its output)
+    fixtures = b.pop("fixtures")
+    fixtures.insert(1, c["fixture"])
+    fixtures += b.pop("selftests", [])
+    for f in fixtures:
+        if f["logits"] == "logits.npy" and f.get("expect") != "fail":
+            f["logits_fp64"] = "logits_fp64.npy"
+    timings = b.pop("timings")
+    timings["export_classic_s"] = c["export_classic_s"]
+    timings["total_s"] = round(time.time() - t0, 2)
+    timings["cpu_s"] = round(cpu, 2)
+    meta = dict(want)
+    meta.update({
+        "model": n, "family": family, "eval_size": size, "resize_short": rshort,
+        "input_images": IMAGES, "seed": model_seed(n), "class_num": 1000,
+        "logits": "backbone output before softmax (GoogLeNet: output[0]), float32 [2,1000]",
+        "tolerance": "max|zoo - paddle| <= %g * max(1, max|paddle|) + 2 * fp32_vs_fp64_err; top-5 "
+                     "order identical (swaps of entries within 2*tol of each other excepted)" % TOL_REL,
+        "paddle2_vs_paddle3_logits_err": c["paddle2_vs_paddle3_logits_err"],
+        "fixtures": fixtures, "timings": timings,
+    })
+    meta.update(b)
+    meta["files"] = {fn: os.path.getsize(os.path.join(tmp, fn)) for fn in sorted(os.listdir(tmp))
+                     if fn != "meta.json"}
+    meta["bytes_total"] = sum(meta["files"].values())
+    with open(os.path.join(tmp, "meta.json"), "w") as f:
+        json.dump(meta, f, indent=1)
+    dst = os.path.join(out, n)
+    if os.path.isdir(dst):
+        shutil.rmtree(dst)
+    os.rename(tmp, dst)
+    print("golden: %-24s generated in %6.1f s (%6.1f s CPU), %7.1f MB (%s)" % (
+        n, timings["total_s"], cpu, meta["bytes_total"] / 1e6, " ".join(f["name"] for f in fixtures)), flush=True)
 
 
 if __name__ == "__main__":

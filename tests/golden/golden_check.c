@@ -40,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -730,7 +731,12 @@ int main(int argc, char **argv) {
     free(names);
     zoo_ctx_free(ctx);
     rmdir(tmpl);
-    printf("golden_check: %.1f s\n", now_s() - t0);
+    struct rusage ru;
+    double cpu = 0.0;
+    if (getrusage(RUSAGE_SELF, &ru) == 0)
+        cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
+              (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
+    printf("golden_check: %.1f s wall, %.1f s CPU\n", now_s() - t0, cpu);
     printf("%d passed, %d failed, %d skipped\n", c.passed, c.failed, c.skipped);
     return c.failed ? 1 : 0;
 }

@@ -4,7 +4,13 @@
  * through their vtables (core/backend.h) and compare outputs.
  *
  * Parameter names are "p<k>"; a batchnorm's variance is named "p<k>.var" so
- * the binder can keep it positive. */
+ * the binder can keep it positive.
+ *
+ * TG_RUN_PER_ISA(tests) runs a cmocka group once per instruction-set variant
+ * of the fast kernels that this CPU can run (generic, avx2, avx512: see
+ * cpu/kern.h), selecting each through ZOO_CPU_ISA, so every fast-vs-reference
+ * comparison covers every variant; with ZOO_CPU_ISA already set, only that
+ * variant runs. */
 #ifndef ZOO_TESTS_CPU_TEST_GRAPHS_H
 #define ZOO_TESTS_CPU_TEST_GRAPHS_H
 
@@ -20,6 +26,7 @@
 
 #include "core/backend.h"
 #include "core/graph_impl.h"
+#include "cpu/kern.h"
 #include "support/test_support.h"
 
 #define TG_MAX_PARAMS 256
@@ -162,5 +169,26 @@ static inline double tg_compare(tg *t, int batch, int threads, float lo, float h
     free(f);
     return err;
 }
+
+/* see the top of the file */
+static inline int tg_run_per_isa(const char *file, const struct CMUnitTest *tests, size_t n) {
+    const char *forced = getenv("ZOO_CPU_ISA");
+    if (forced && *forced) return _cmocka_run_group_tests(forced, tests, n, NULL, NULL);
+    int failed = 0;
+    for (int i = 0; i < cpu_kern_count(); i++) {
+        const cpu_kern *k = cpu_kern_at(i);
+        if (!cpu_kern_usable(k)) {
+            printf("%s: skipping the %s kernels (this CPU does not support them)\n", file, k->name);
+            continue;
+        }
+        setenv("ZOO_CPU_ISA", k->name, 1);
+        printf("%s: the %s kernels\n", file, k->name);
+        fflush(stdout);
+        failed += _cmocka_run_group_tests(k->name, tests, n, NULL, NULL);
+    }
+    unsetenv("ZOO_CPU_ISA");
+    return failed;
+}
+#define TG_RUN_PER_ISA(tests) tg_run_per_isa(__FILE__, tests, sizeof(tests) / sizeof((tests)[0]))
 
 #endif

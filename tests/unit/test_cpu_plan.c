@@ -4,7 +4,8 @@
  * (BN folding, activations, residual adds), views, max_batch scaling of the
  * arena, thread defaults, and refusal of graphs it cannot run. Every planned
  * graph is also run and compared with cpu-ref, so a plan that saves memory by
- * overlapping live values fails here. */
+ * overlapping live values fails here. The choice of the kernel variant
+ * (ZOO_CPU_ISA) is checked too, and the group runs once per variant. */
 #include "cpu_test_graphs.h"
 #include "cpu/plan.h"
 
@@ -245,6 +246,59 @@ static void test_refuses_bad_graphs(void **state) {
     tg_free(&t);
 }
 
+/* The kernel variant: the best usable one by default, the one ZOO_CPU_ISA
+ * names when set; an unknown or unsupported name is refused with a message. */
+static void test_isa_select(void **state) {
+    (void)state;
+    const char *cur = getenv("ZOO_CPU_ISA");
+    char saved[32] = "";
+    if (cur) snprintf(saved, sizeof saved, "%s", cur);
+    tg t;
+    tg_init(&t, 9);
+    zoo_value x = t.h->input(t.g, NULL, 4, 6, 6);
+    zoo_conv2d_desc c = conv_d(5, 3);
+    tg_finish(&t, tg_conv(&t, x, &c, true));
+    zoo_error e = {0};
+    unsetenv("ZOO_CPU_ISA");
+    cpu_plan *p = cpu_plan_build(t.g, 1, 1, &e);
+    assert_non_null(p);
+    for (int i = 0; i < cpu_kern_count(); i++) /* the first usable one = the best */
+        if (cpu_kern_usable(cpu_kern_at(i))) {
+            assert_ptr_equal(p->k, cpu_kern_at(i));
+            break;
+        }
+    cpu_plan_free(p);
+    assert_true(cpu_kern_usable(&cpu_kern_generic));
+    for (int i = 0; i < cpu_kern_count(); i++) {
+        const cpu_kern *k = cpu_kern_at(i);
+        setenv("ZOO_CPU_ISA", k->name, 1);
+        zoo_error e2 = {0};
+        p = cpu_plan_build(t.g, 1, 1, &e2);
+        if (cpu_kern_usable(k)) {
+            assert_non_null(p);
+            assert_ptr_equal(p->k, k);
+            assert_int_equal(p->k->nr % p->k->lanes, 0);
+            assert_int_equal(CPU_NC % p->k->nr, 0);
+            cpu_plan_free(p);
+        } else {
+            assert_null(p);
+            assert_int_equal(e2.code, ZOO_ERR_INPUT);
+            assert_non_null(strstr(e2.msg, "does not support"));
+        }
+    }
+    setenv("ZOO_CPU_ISA", "sse9", 1);
+    zoo_error e3 = {0};
+    assert_null(cpu_plan_build(t.g, 1, 1, &e3));
+    assert_int_equal(e3.code, ZOO_ERR_INPUT);
+    assert_non_null(strstr(e3.msg, "ZOO_CPU_ISA=sse9"));
+    assert_non_null(strstr(e3.msg, "generic"));
+    if (saved[0])
+        setenv("ZOO_CPU_ISA", saved, 1);
+    else
+        unsetenv("ZOO_CPU_ISA");
+    tg_free(&t);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_densenet_inplace),
@@ -255,6 +309,7 @@ int main(void) {
         cmocka_unit_test(test_concat_partial_placement),
         cmocka_unit_test(test_batch_scaling_and_threads),
         cmocka_unit_test(test_refuses_bad_graphs),
+        cmocka_unit_test(test_isa_select),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return TG_RUN_PER_ISA(tests);
 }

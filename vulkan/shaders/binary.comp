@@ -3,15 +3,24 @@
 #version 450
 #include "common.glsl"
 layout(local_size_x = 64) in;
-layout(constant_id = 3) const int OC = 1;
-layout(constant_id = 4) const int OH = 1;
-layout(constant_id = 5) const int OW = 1;
-layout(constant_id = 6) const int AC = 1;
-layout(constant_id = 7) const int AH = 1;
-layout(constant_id = 8) const int AW = 1;
-layout(constant_id = 9) const int BC = 1;
-layout(constant_id = 10) const int BH = 1;
-layout(constant_id = 11) const int BW = 1;
+layout(constant_id = 3) const int OC_ = 0;
+#define OC PSC(3, OC_)
+layout(constant_id = 4) const int OH_ = 0;
+#define OH PSC(4, OH_)
+layout(constant_id = 5) const int OW_ = 0;
+#define OW PSC(5, OW_)
+layout(constant_id = 6) const int AC_ = 0;
+#define AC PSC(6, AC_)
+layout(constant_id = 7) const int AH_ = 0;
+#define AH PSC(7, AH_)
+layout(constant_id = 8) const int AW_ = 0;
+#define AW PSC(8, AW_)
+layout(constant_id = 9) const int BC_ = 0;
+#define BC PSC(9, BC_)
+layout(constant_id = 10) const int BH_ = 0;
+#define BH PSC(10, BH_)
+layout(constant_id = 11) const int BW_ = 0;
+#define BW PSC(11, BW_)
 layout(constant_id = 12) const int IS_MUL = 0;
 void main() {
     uint p = gl_GlobalInvocationID.x;

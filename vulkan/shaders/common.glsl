@@ -11,8 +11,13 @@
 //   3  prm  the step's parameters (weights, bias, ...), read-only
 //   4  host fp32 staging (input / output conversion only)
 // A value's image n starts at <off> + n * <bs> elements of its binding; the
-// offsets come in push constants, everything shape-like in specialization
-// constants (ids 0..2: fused activation, shader-specific ids from 3).
+// offsets come in push constants. Shader parameters are specialization
+// constants (ids 0..2: fused activation, shader-specific ids from 3). Sizes
+// (channels, planes) are read through PSC(id, NAME): the specialization
+// constant when it is non-zero, else the same value from the push constants
+// (pc.sz[id - 3] always holds the real value), so the host decides per
+// pipeline whether sizes are compiled in (more pipelines, each a little
+// faster) or not (one pipeline serves every size; see vk_plan.h).
 #if FP16
 #extension GL_EXT_shader_16bit_storage : require
 #define SFP float16_t
@@ -23,12 +28,16 @@
 layout(std430, set = 0, binding = 0) readonly buffer X0 { SFP x0[]; };
 layout(std430, set = 0, binding = 1) readonly buffer X1 { SFP x1[]; };
 layout(std430, set = 0, binding = 2) writeonly buffer Y { SFP y[]; };
+#ifndef CUSTOM_PRM
 layout(std430, set = 0, binding = 3) readonly buffer Prm { SFP prm[]; };
+#endif
 layout(std430, set = 0, binding = 4) buffer Host { float host[]; };
 
-layout(push_constant) uniform PC {
+layout(push_constant, std430) uniform PC {
     uint x0_off, x0_bs, x1_off, x1_bs, y_off, y_bs, nimg;
+    int sz[20]; // values of spec constants 3..22
 } pc;
+#define PSC(id, v) ((v) != 0 ? (v) : pc.sz[(id) - 3])
 
 // fused activation (zoo_act): 0 none, 1 relu, 2 relu6, 3 sigmoid, 4 swish,
 // 5 hard sigmoid clip(a*x+b, 0, 1), 6 clip(x, a, b)
@@ -48,5 +57,7 @@ float act(float v) {
 
 float ld0(uint i) { return float(x0[i]); }
 float ld1(uint i) { return float(x1[i]); }
+#ifndef CUSTOM_PRM
 float ldp(uint i) { return float(prm[i]); }
+#endif
 void sty(uint i, float v) { y[i] = SFP(v); }

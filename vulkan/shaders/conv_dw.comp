@@ -5,11 +5,16 @@
 #version 450
 #include "common.glsl"
 layout(local_size_x = 64) in;
-layout(constant_id = 3) const int C = 1;
-layout(constant_id = 4) const int H = 1;
-layout(constant_id = 5) const int W = 1;
-layout(constant_id = 6) const int OH = 1;
-layout(constant_id = 7) const int OW = 1;
+layout(constant_id = 3) const int C_ = 0;
+#define C PSC(3, C_)
+layout(constant_id = 4) const int H_ = 0;
+#define H PSC(4, H_)
+layout(constant_id = 5) const int W_ = 0;
+#define W PSC(5, W_)
+layout(constant_id = 6) const int OH_ = 0;
+#define OH PSC(6, OH_)
+layout(constant_id = 7) const int OW_ = 0;
+#define OW PSC(7, OW_)
 layout(constant_id = 8) const int KH = 1;
 layout(constant_id = 9) const int KW = 1;
 layout(constant_id = 10) const int SH = 1;
@@ -18,7 +23,8 @@ layout(constant_id = 12) const int DH = 1;
 layout(constant_id = 13) const int DW = 1;
 layout(constant_id = 14) const int PT = 0;
 layout(constant_id = 15) const int PL = 0;
-layout(constant_id = 16) const int MULT = 1;
+layout(constant_id = 16) const int MULT_ = 0;
+#define MULT PSC(16, MULT_)
 layout(constant_id = 17) const int HAS_RES = 0;
 void main() {
     uint p = gl_GlobalInvocationID.x;

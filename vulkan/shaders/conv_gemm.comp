@@ -10,14 +10,28 @@
 // columns tx + 16j). Epilogue: + bias, + residual x1 (optional), activation.
 // x: n tiles, y: m tiles, z: image * GROUPS + group.
 #version 450
+#define CUSTOM_PRM 1
 #include "common.glsl"
-layout(local_size_x = 16, local_size_y = 16) in;
-layout(constant_id = 3) const int CIN = 1;
-layout(constant_id = 4) const int H = 1;
-layout(constant_id = 5) const int W = 1;
-layout(constant_id = 6) const int COUT = 1;
-layout(constant_id = 7) const int OH = 1;
-layout(constant_id = 8) const int OW = 1;
+#if FP16
+layout(std430, set = 0, binding = 3) readonly buffer Prm4 { f16vec4 prm4[]; };
+layout(std430, set = 0, binding = 3) readonly buffer PrmS { float16_t prms[]; };
+#else
+layout(std430, set = 0, binding = 3) readonly buffer Prm4 { vec4 prm4[]; };
+layout(std430, set = 0, binding = 3) readonly buffer PrmS { float prms[]; };
+#endif
+float ldpb(uint i) { return float(prms[i]); }
+layout(constant_id = 3) const int CIN_ = 0;
+#define CIN PSC(3, CIN_)
+layout(constant_id = 4) const int H_ = 0;
+#define H PSC(4, H_)
+layout(constant_id = 5) const int W_ = 0;
+#define W PSC(5, W_)
+layout(constant_id = 6) const int COUT_ = 0;
+#define COUT PSC(6, COUT_)
+layout(constant_id = 7) const int OH_ = 0;
+#define OH PSC(7, OH_)
+layout(constant_id = 8) const int OW_ = 0;
+#define OW PSC(8, OW_)
 layout(constant_id = 9) const int KH = 1;
 layout(constant_id = 10) const int KW = 1;
 layout(constant_id = 11) const int SH = 1;
@@ -26,79 +40,71 @@ layout(constant_id = 13) const int DH = 1;
 layout(constant_id = 14) const int DW = 1;
 layout(constant_id = 15) const int PT = 0;
 layout(constant_id = 16) const int PL = 0;
-layout(constant_id = 17) const int GROUPS = 1;
-layout(constant_id = 18) const int CING = 1;
-layout(constant_id = 19) const int COUTG = 1;
+layout(constant_id = 17) const int GROUPS_ = 0;
+#define GROUPS PSC(17, GROUPS_)
+layout(constant_id = 18) const int CING_ = 0;
+#define CING PSC(18, CING_)
+layout(constant_id = 19) const int COUTG_ = 0;
+#define COUTG PSC(19, COUTG_)
 layout(constant_id = 20) const int PW = 0;
 layout(constant_id = 21) const int HAS_RES = 0;
 
-const int BM = 64;
-const int BN = 64;
-const int BK = 16;
-shared float As[BK][BM];
-shared float Bs[BK][BN];
-
+#define TM 16
+#define TP 8
+layout(local_size_x = 64) in;
 void main() {
     const int KK = KH * KW;
     const int K = CING * KK;
     const int N = OH * OW;
     const int HWI = H * W;
-    int tx = int(gl_LocalInvocationID.x), ty = int(gl_LocalInvocationID.y);
-    int tid = ty * 16 + tx;
-    int n0 = int(gl_WorkGroupID.x) * BN;
-    int m0 = int(gl_WorkGroupID.y) * BM;
+    int n0 = int(gl_GlobalInvocationID.x) * TP;
+    int m0 = int(gl_WorkGroupID.y) * TM;
     uint img = gl_WorkGroupID.z / uint(GROUPS);
     int g = int(gl_WorkGroupID.z % uint(GROUPS));
+    if (n0 >= N) return;
     uint xb = pc.x0_off + img * pc.x0_bs + uint(g * CING) * uint(HWI);
-    uint wb = uint(g * COUTG) * uint(K);
-    float acc[4][4];
-    for (int i = 0; i < 4; i++)
-        for (int j = 0; j < 4; j++) acc[i][j] = 0.0;
-    for (int k0 = 0; k0 < K; k0 += BK) {
-        for (int e = 0; e < 4; e++) {
-            int idx = tid + 256 * e;
-            int mm = idx / BK, kk = idx - (idx / BK) * BK;
-            int m = m0 + mm, k = k0 + kk;
-            As[kk][mm] = (m < COUTG && k < K) ? ldp(wb + uint(m) * uint(K) + uint(k)) : 0.0;
-        }
-        for (int e = 0; e < 4; e++) {
-            int idx = tid + 256 * e;
-            int kk = idx / BN, nn = idx - (idx / BN) * BN;
-            int k = k0 + kk, n = n0 + nn;
-            float v = 0.0;
-            if (k < K && n < N) {
-                if (PW != 0) {
-                    v = ld0(xb + uint(k) * uint(HWI) + uint(n));
-                } else {
-                    int ic = k / KK, r = k - (k / KK) * KK;
-                    int ky = r / KW, kx = r - (r / KW) * KW;
-                    int oy = n / OW, ox = n - (n / OW) * OW;
-                    int iy = oy * SH - PT + ky * DH, ix = ox * SW - PL + kx * DW;
-                    if (iy >= 0 && iy < H && ix >= 0 && ix < W)
-                        v = ld0(xb + uint(ic * HWI + iy * W + ix));
+    int iy0[TP], ix0[TP];
+    bool ok[TP];
+    for (int j = 0; j < TP; j++) {
+        int n = n0 + j;
+        ok[j] = n < N;
+        int oy = n / OW, ox = n - (n / OW) * OW;
+        iy0[j] = oy * SH - PT;
+        ix0[j] = ox * SW - PL;
+    }
+    float acc[TM][TP];
+    for (int i = 0; i < TM; i++)
+        for (int j = 0; j < TP; j++) acc[i][j] = 0.0;
+    int mcount = min(TM, COUTG - m0);
+    const int COUTGP = (COUTG + TM - 1) / TM * TM;
+    uint wrow = (uint(g) * uint(K) * uint(COUTGP) + uint(m0)) / 4u;
+    for (int ic = 0; ic < CING; ic++) {
+        for (int ky = 0; ky < KH; ky++)
+            for (int kx = 0; kx < KW; kx++) {
+                int k = (ic * KH + ky) * KW + kx;
+                float b[TP];
+                for (int j = 0; j < TP; j++) {
+                    int iy = iy0[j] + ky * DH, ix = ix0[j] + kx * DW;
+                    b[j] = (ok[j] && iy >= 0 && iy < H && ix >= 0 && ix < W) ? ld0(xb + uint(ic * HWI + iy * W + ix)) : 0.0;
+                }
+                for (int q = 0; q < TM / 4; q++) {
+                    vec4 a4 = vec4(prm4[wrow + uint(k * COUTGP / 4 + q)]);
+                    for (int j = 0; j < TP; j++) {
+                        acc[4 * q][j] = fma(a4.x, b[j], acc[4 * q][j]);
+                        acc[4 * q + 1][j] = fma(a4.y, b[j], acc[4 * q + 1][j]);
+                        acc[4 * q + 2][j] = fma(a4.z, b[j], acc[4 * q + 2][j]);
+                        acc[4 * q + 3][j] = fma(a4.w, b[j], acc[4 * q + 3][j]);
+                    }
                 }
             }
-            Bs[kk][nn] = v;
-        }
-        barrier();
-        for (int kk = 0; kk < BK; kk++) {
-            float a[4], b[4];
-            for (int i = 0; i < 4; i++) a[i] = As[kk][ty + 16 * i];
-            for (int j = 0; j < 4; j++) b[j] = Bs[kk][tx + 16 * j];
-            for (int i = 0; i < 4; i++)
-                for (int j = 0; j < 4; j++) acc[i][j] = fma(a[i], b[j], acc[i][j]);
-        }
-        barrier();
     }
-    for (int i = 0; i < 4; i++) {
-        int m = m0 + ty + 16 * i;
-        if (m >= COUTG) continue;
-        int oc = g * COUTG + m;
-        float bias = ldp(uint(COUT) * uint(K) + uint(oc));
-        for (int j = 0; j < 4; j++) {
-            int n = n0 + tx + 16 * j;
-            if (n >= N) continue;
-            uint o = uint(oc) * uint(N) + uint(n);
+    for (int i = 0; i < mcount; i++) {
+        int oc = g * COUTG + m0 + i;
+        float bias = ldpb(uint(GROUPS) * uint(K) * uint(COUTGP) + uint(oc));
+        for (int j = 0; j < TP; j++) {
+            int nn = n0 + j;
+            if (nn >= N) continue;
+            uint o = uint(oc) * uint(N) + uint(nn);
             float v = acc[i][j] + bias;
             if (HAS_RES != 0) v += ld1(pc.x1_off + img * pc.x1_bs + o);
             sty(pc.y_off + img * pc.y_bs + o, act(v));

@@ -4,8 +4,10 @@
 #version 450
 #include "common.glsl"
 layout(local_size_x = 64) in;
-layout(constant_id = 3) const int K = 1;
-layout(constant_id = 4) const int OUT = 1;
+layout(constant_id = 3) const int K_ = 0;
+#define K PSC(3, K_)
+layout(constant_id = 4) const int OUT_ = 0;
+#define OUT PSC(4, OUT_)
 void main() {
     uint o = gl_GlobalInvocationID.x;
     if (o >= uint(OUT)) return;

@@ -6,10 +6,14 @@
 #version 450
 #include "common.glsl"
 layout(local_size_x = 64) in;
-layout(constant_id = 3) const int H = 1;
-layout(constant_id = 4) const int W = 1;
-layout(constant_id = 5) const int OH = 1;
-layout(constant_id = 6) const int OW = 1;
+layout(constant_id = 3) const int H_ = 0;
+#define H PSC(3, H_)
+layout(constant_id = 4) const int W_ = 0;
+#define W PSC(4, W_)
+layout(constant_id = 5) const int OH_ = 0;
+#define OH PSC(5, OH_)
+layout(constant_id = 6) const int OW_ = 0;
+#define OW PSC(6, OW_)
 layout(constant_id = 7) const int KH = 1;
 layout(constant_id = 8) const int KW = 1;
 layout(constant_id = 9) const int SH = 1;

@@ -1,13 +1,16 @@
 // pool_global: a window covering the whole H x W plane (global / adaptive 1x1
 // pooling, or a plain window equal to the plane): one workgroup of 64 per
-// (channel, image) reduces the plane in shared memory. avg divides by DIV.
+// (channel, image) reduces the plane in shared memory. avg divides by DIV (the
+// valid count, or KH*KW for non-exclusive pooling).
 // x: channel, z: image.
 #version 450
 #include "common.glsl"
 layout(local_size_x = 64) in;
-layout(constant_id = 3) const int HW = 1;
+layout(constant_id = 3) const int HW_ = 0;
+#define HW PSC(3, HW_)
 layout(constant_id = 4) const int IS_MAX = 0;
-layout(constant_id = 5) const float DIV = 1.0;
+layout(constant_id = 5) const int DIV_ = 0;
+#define DIV PSC(5, DIV_)
 shared float part[64];
 void main() {
     uint c = gl_WorkGroupID.x, img = gl_WorkGroupID.z, t = gl_LocalInvocationID.x;
@@ -23,5 +26,5 @@ void main() {
         if (t < s) part[t] = IS_MAX != 0 ? max(part[t], part[t + s]) : part[t] + part[t + s];
         barrier();
     }
-    if (t == 0u) sty(pc.y_off + img * pc.y_bs + c, IS_MAX != 0 ? part[0] : part[0] / DIV);
+    if (t == 0u) sty(pc.y_off + img * pc.y_bs + c, IS_MAX != 0 ? part[0] : part[0] / float(DIV));
 }

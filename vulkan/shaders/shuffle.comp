@@ -3,9 +3,12 @@
 #version 450
 #include "common.glsl"
 layout(local_size_x = 64) in;
-layout(constant_id = 3) const int C = 1;
-layout(constant_id = 4) const int HW = 1;
-layout(constant_id = 5) const int G = 1;
+layout(constant_id = 3) const int C_ = 0;
+#define C PSC(3, C_)
+layout(constant_id = 4) const int HW_ = 0;
+#define HW PSC(4, HW_)
+layout(constant_id = 5) const int G_ = 0;
+#define G PSC(5, G_)
 void main() {
     uint p = gl_GlobalInvocationID.x;
     if (p >= uint(HW)) return;

@@ -3,9 +3,12 @@
 #version 450
 #include "common.glsl"
 layout(local_size_x = 64) in;
-layout(constant_id = 3) const int C = 1;
-layout(constant_id = 4) const int H = 1;
-layout(constant_id = 5) const int W = 1;
+layout(constant_id = 3) const int C_ = 0;
+#define C PSC(3, C_)
+layout(constant_id = 4) const int H_ = 0;
+#define H PSC(4, H_)
+layout(constant_id = 5) const int W_ = 0;
+#define W PSC(5, W_)
 layout(constant_id = 6) const int AXIS = 1;
 void main() {
     int r = int(gl_GlobalInvocationID.x);
