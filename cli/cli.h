@@ -51,5 +51,6 @@ int zoo_cmd_eval(zoo_cli *cli, int argc, char **argv);
 int zoo_cmd_fetch(zoo_cli *cli, int argc, char **argv);
 int zoo_cmd_verify(zoo_cli *cli, int argc, char **argv);
 int zoo_cmd_rm(zoo_cli *cli, int argc, char **argv);
+int zoo_cmd_devices(zoo_cli *cli, int argc, char **argv);
 
 #endif

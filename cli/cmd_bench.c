@@ -1,4 +1,5 @@
 /* cli/cmd_bench.c - `zoo bench MODEL [--batch 1,4,8] [--backend B] [--threads N]
+ * [--device N] [--precision fp32|fp16]
  * [--runs N] [--warmup N] [--weights FILE] [--json]`: warm-up runs, then the
  * median and 90th-percentile latency per batch size, throughput, activation
  * memory of the plan and the process's peak RSS. Without --weights the model
@@ -31,13 +32,16 @@ static long peak_rss_kb(void) {
 
 int zoo_cmd_bench(zoo_cli *cli, int argc, char **argv) {
     const char *model = NULL, *batches = "1", *backend = "cpu", *wpath = NULL;
-    int threads = 0, runs = 10, warmup = 2, json = 0;
+    int threads = 0, runs = 10, warmup = 2, json = 0, device = -1;
+    const char *precision = "fp32";
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int more = i + 1 < argc;
         if (!strcmp(a, "--batch") && more) batches = argv[++i];
         else if (!strcmp(a, "--backend") && more) backend = argv[++i];
         else if (!strcmp(a, "--threads") && more) threads = atoi(argv[++i]);
+        else if (!strcmp(a, "--device") && more) device = atoi(argv[++i]);
+        else if (!strcmp(a, "--precision") && more) precision = argv[++i];
         else if (!strcmp(a, "--runs") && more) runs = atoi(argv[++i]);
         else if (!strcmp(a, "--warmup") && more) warmup = atoi(argv[++i]);
         else if (!strcmp(a, "--weights") && more) wpath = argv[++i];
@@ -47,6 +51,8 @@ int zoo_cmd_bench(zoo_cli *cli, int argc, char **argv) {
         else return zoo_cli_usage_error("bench", "unexpected argument '%s'", a);
     }
     if (!model) return zoo_cli_usage_error("bench", "missing MODEL");
+    if (strcmp(precision, "fp32") != 0 && strcmp(precision, "fp16") != 0)
+        return zoo_cli_usage_error("bench", "--precision must be fp32 or fp16, not '%s'", precision);
     if (runs < 1 || runs > 100000 || warmup < 0)
         return zoo_cli_usage_error("bench", "--runs must be >= 1 and --warmup >= 0");
     int bs[16], nb = 0, maxb = 1;
@@ -76,7 +82,8 @@ int zoo_cmd_bench(zoo_cli *cli, int argc, char **argv) {
     } else if (zoo_graph_bind_random(g, 1, &e) != ZOO_OK) {
         goto fail;
     }
-    zoo_runner_opts ro = {.backend = backend, .threads = threads, .max_batch = maxb};
+    zoo_runner_opts ro = {.backend = backend, .threads = threads, .max_batch = maxb,
+                          .device = device, .fp16 = !strcmp(precision, "fp16")};
     r = zoo_runner_new(g, &ro, &e);
     if (!r) goto fail;
     zoo_shape is = zoo_graph_input_shape(g), os = zoo_graph_output_shape(g);

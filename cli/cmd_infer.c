@@ -15,7 +15,8 @@ int zoo_cmd_infer(zoo_cli *cli, int argc, char **argv) {
     const char *model = NULL, *in_path = NULL, *out_path = NULL, *wpath = NULL;
     const char *backend = "cpu";
     long long seed = -1;
-    int threads = 0;
+    int threads = 0, device = -1;
+    const char *precision = "fp32";
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int more = i + 1 < argc;
@@ -24,6 +25,8 @@ int zoo_cmd_infer(zoo_cli *cli, int argc, char **argv) {
         else if (!strcmp(a, "--weights") && more) wpath = argv[++i];
         else if (!strcmp(a, "--backend") && more) backend = argv[++i];
         else if (!strcmp(a, "--threads") && more) threads = atoi(argv[++i]);
+        else if (!strcmp(a, "--device") && more) device = atoi(argv[++i]);
+        else if (!strcmp(a, "--precision") && more) precision = argv[++i];
         else if (!strcmp(a, "--random-weights") && more) seed = atoll(argv[++i]);
         else if (a[0] == '-') return zoo_cli_usage_error("infer", "unknown or incomplete option '%s'", a);
         else if (!model) model = a;
@@ -31,6 +34,8 @@ int zoo_cmd_infer(zoo_cli *cli, int argc, char **argv) {
     }
     if (!model || !in_path || !out_path)
         return zoo_cli_usage_error("infer", "needs MODEL --input X.npy --output Y.npy");
+    if (strcmp(precision, "fp32") != 0 && strcmp(precision, "fp16") != 0)
+        return zoo_cli_usage_error("infer", "--precision must be fp32 or fp16, not '%s'", precision);
     const zoo_model_desc *d = zoo_cli_find_model(cli, model);
     if (!d) return ZOO_ERR_NOTFOUND;
     zoo_error e = {0};
@@ -66,7 +71,8 @@ int zoo_cmd_infer(zoo_cli *cli, int argc, char **argv) {
         w = zoo_weights_open(wpath, ZOO_WEIGHTS_REQUIRE_ZOO, &e);
         if (!w || zoo_graph_bind(g, w, &e) != ZOO_OK) goto fail;
     }
-    zoo_runner_opts ro = {.backend = backend, .threads = threads, .max_batch = (int)x.dims[0]};
+    zoo_runner_opts ro = {.backend = backend, .threads = threads, .max_batch = (int)x.dims[0],
+                          .device = device, .fp16 = !strcmp(precision, "fp16")};
     r = zoo_runner_new(g, &ro, &e);
     if (!r) goto fail;
     zoo_shape os = zoo_graph_output_shape(g);

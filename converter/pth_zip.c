@@ -208,22 +208,6 @@ int zoo_zip_open(zoo_zip *z, const uint8_t *d, size_t len, const char *origin, z
                        e->name, (unsigned)edisk);
             break;
         }
-        if (flags & 1u) {
-            rc = ZFAIL(err, z, "entry %s is encrypted: not supported", e->name);
-            break;
-        }
-        if (method != 0) {
-            rc = ZFAIL(err, z,
-                       "entry %s is compressed (method %u); torch.save stores entries "
-                       "uncompressed: not supported",
-                       e->name, method);
-            break;
-        }
-        if (csize != usize) {
-            rc = ZFAIL(err, z, "stored entry %s has compressed size %llu != size %llu", e->name,
-                       (unsigned long long)csize, (unsigned long long)usize);
-            break;
-        }
         if (lho > cd_off || cd_off - lho < 30 || rd(d + lho, 4) != SIG_LOCAL) {
             rc = ZFAIL(err, z, "entry %s: no local header at offset %llu", e->name,
                        (unsigned long long)lho);
@@ -231,9 +215,9 @@ int zoo_zip_open(zoo_zip *z, const uint8_t *d, size_t len, const char *origin, z
         }
         uint64_t lnl = rd(d + lho + 26, 2), lel = rd(d + lho + 28, 2);
         uint64_t data = lho + 30 + lnl + lel;
-        if (data > cd_off || usize > cd_off - data) {
+        if (data > cd_off || csize > cd_off - data) {
             rc = ZFAIL(err, z, "entry %s: data [%llu, +%llu) runs into the central directory",
-                       e->name, (unsigned long long)data, (unsigned long long)usize);
+                       e->name, (unsigned long long)data, (unsigned long long)csize);
             break;
         }
         if (lnl != nl || memcmp(d + lho + 30, e->name, (size_t)nl) != 0) {
@@ -242,8 +226,11 @@ int zoo_zip_open(zoo_zip *z, const uint8_t *d, size_t len, const char *origin, z
         }
         e->data = d + data;
         e->size = usize;
+        e->csize = csize;
+        e->method = method;
+        e->flags = flags;
         e->crc32 = (uint32_t)crc;
-        spans[i] = (span){lho, data + usize, i};
+        spans[i] = (span){lho, data + csize, i};
         z->by_name[i] = i;
     }
     if (!rc) {
@@ -276,8 +263,17 @@ zoo_zip_entry *zoo_zip_find(const zoo_zip *z, const char *name) {
     return NULL;
 }
 
-int zoo_zip_entry_check_crc(const zoo_zip *z, zoo_zip_entry *e, zoo_error *err) {
+int zoo_zip_entry_check(const zoo_zip *z, zoo_zip_entry *e, zoo_error *err) {
     if (e->crc_checked) return 0;
+    if (e->flags & 1u) return ZFAIL(err, z, "entry %s is encrypted: not supported", e->name);
+    if (e->method != 0)
+        return ZFAIL(err, z,
+                     "entry %s is compressed (method %u); torch.save stores entries "
+                     "uncompressed: not supported",
+                     e->name, e->method);
+    if (e->csize != e->size)
+        return ZFAIL(err, z, "stored entry %s has compressed size %llu != size %llu", e->name,
+                     (unsigned long long)e->csize, (unsigned long long)e->size);
     uLong c = crc32_z(0L, Z_NULL, 0);
     const uint8_t *p = e->data;
     uint64_t left = e->size;

@@ -82,7 +82,8 @@ static void task_planes(void *vctx, int t, int worker) {
         break;
     case CPU_STEP_AFFINE: p->k->affine_planes(x, y, plane, st->scale, st->bias, &st->act, c0, c1); break;
     case CPU_STEP_ACT:
-        memcpy(y + c0 * plane, x + c0 * plane, (size_t)(c1 - c0) * plane * sizeof(float));
+        if (y != x) /* else in place */
+            memcpy(y + c0 * plane, x + c0 * plane, (size_t)(c1 - c0) * plane * sizeof(float));
         p->k->act(y + c0 * plane, (size_t)(c1 - c0) * plane, &st->act);
         break;
     case CPU_STEP_POOL: p->k->pool_planes(&st->p, x, y, c0, c1); break;

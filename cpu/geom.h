@@ -34,8 +34,10 @@ typedef struct cpu_pool_geom {
 void cpu_conv_geom_of(const zoo_graph *g, const zoo_node *nd, cpu_conv_geom *out);
 void cpu_pool_geom_of(const zoo_graph *g, const zoo_node *nd, cpu_pool_geom *out);
 
-/* Window [*start, *end) along one axis for output index o (clipped to the
- * input; may be empty in Paddle ceil mode). axis 0 = H, 1 = W. */
+/* Window [*start, *end) along one axis for output index o, clipped to the
+ * input (may be empty in Paddle ceil mode: then *end = *start). axis 0 = H,
+ * 1 = W. Paddle's rule: start = o*s - pad_begin, end = min(start + k,
+ * in + pad_begin), then both clipped to [0, in]. */
 static inline void cpu_pool_window(const cpu_pool_geom *p, int axis, int o, int *start, int *end) {
     int in = axis ? p->w : p->h, out = axis ? p->ow : p->oh;
     if (p->adaptive) {
@@ -50,6 +52,36 @@ static inline void cpu_pool_window(const cpu_pool_geom *p, int axis, int o, int 
     *start = st;
     *end = en < st ? st : en;
 }
+
+/* The divisor of average pooling for one output, exactly as Paddle's CPU
+ * kernel computes it: exclusive (and adaptive): the product of the window's
+ * extents clipped to the input; inclusive: of the extents before clipping,
+ * each end limited to in + pad_begin (= kh * kw except where a window passes
+ * the end of the padded input: ceil mode, or more padding at the end than at
+ * the start). Extents are not clamped at 0, so for a window wholly in the
+ * padding the average 0 / divisor is NaN, -0 or 0 as in Paddle (checked with
+ * Paddle 3.3.1 on random cases; docs/cpu.md). */
+static inline double cpu_pool_divisor(const cpu_pool_geom *p, int oy, int ox) {
+    int ext[2];
+    for (int axis = 0; axis < 2; axis++) {
+        int in = axis ? p->w : p->h, o = axis ? ox : oy, out = axis ? p->ow : p->oh;
+        if (p->adaptive) {
+            ext[axis] = (int)(((int64_t)(o + 1) * in + out - 1) / out) - (int)(((int64_t)o * in) / out);
+            continue;
+        }
+        int k = axis ? p->kw : p->kh, s = axis ? p->sw : p->sh, pad = axis ? p->pl : p->pt;
+        int st = o * s - pad, en = st + k < in + pad ? st + k : in + pad;
+        if (p->exclusive) {
+            en = en < in ? en : in;
+            st = st > 0 ? st : 0;
+        }
+        ext[axis] = en - st;
+    }
+    return (double)ext[0] * ext[1];
+}
+
+/* The result of max pooling over an empty window (Paddle: -FLT_MAX). */
+#define CPU_POOL_EMPTY_MAX (-3.40282347e+38f)
 
 /* Validates the graph for the CPU backends (see above). 0 or ZOO_ERR_INPUT
  * with a message naming `backend`, the node and the problem. */

@@ -255,6 +255,40 @@ static void place_concats(cpu_plan *p) {
     }
 }
 
+/* In-place elementwise steps: an act / affine / add / mul step writes its
+ * output over an input of the same shape that dies at this step (read by
+ * nothing else, no view of it, not placed in a concat, not the graph output)
+ * when the output itself was not placed in a concat. The kernels read and
+ * write element i at the same index, so aliasing is safe. Runs after
+ * place_concats, which keeps its priority. */
+static void place_inplace(build *b) {
+    cpu_plan *p = b->p;
+    const zoo_graph *g = p->g;
+    int nv = g->n_values;
+    for (int s = 0; s < p->n_steps; s++) {
+        cpu_step *st = &p->steps[s];
+        if (st->kind != CPU_STEP_ACT && st->kind != CPU_STEP_AFFINE && st->kind != CPU_STEP_BINARY)
+            continue;
+        zoo_value out = st->out;
+        if (p->vals[out].parent >= 0) continue;
+        zoo_shape os = g->values[out].shape;
+        for (int k = 0; k < 2 && !st->inplace_out; k++) {
+            zoo_value v = st->in[k];
+            if (v < 0 || v == g->output || b->n_uses[v] != 1 || p->vals[v].parent >= 0 ||
+                !p->vals[v].stored)
+                continue;
+            zoo_shape vs = g->values[v].shape;
+            if (vs.c != os.c || vs.h != os.h || vs.w != os.w) continue;
+            bool viewed = false;
+            for (int u = 0; u < nv && !viewed; u++) viewed = p->vals[u].parent == v;
+            if (viewed) continue;
+            p->vals[out].parent = v;
+            p->vals[out].off_in_parent = 0;
+            st->inplace_out = true;
+        }
+    }
+}
+
 typedef struct buf {
     int root;
     size_t size; /* floats */
@@ -465,6 +499,7 @@ cpu_plan *cpu_plan_build(const zoo_graph *g, int max_batch, int threads, zoo_err
     rc = build_steps(&b);
     if (!rc) {
         place_concats(p);
+        place_inplace(&b);
         rc = plan_memory(&b);
     }
     if (!rc) rc = alloc_scratch(&b);
@@ -495,6 +530,7 @@ void cpu_plan_get_stats(const cpu_plan *p, cpu_plan_stats *o) {
         o->folded_bn += st->fused_bn;
         o->fused_residual += st->res >= 0;
         o->fused_act += st->kind != CPU_STEP_ACT && st->act.kind != ZOO_ACT_NONE;
+        o->inplace_steps += st->inplace_out;
         if (st->kind == CPU_STEP_CONCAT)
             for (int k = 0; k < st->nd->n_inputs; k++) {
                 o->concat_inplace += st->inplace[k];

@@ -15,7 +15,10 @@
  * placed directly inside the concat's buffer when they can be (a value that
  * is not a view and not already placed elsewhere), so the concat copies only
  * what could not be placed and a DenseNet feature map is never copied again;
- * bs is then the enclosing buffer's per-image size. Buffers (a root value and
+ * bs is then the enclosing buffer's per-image size. An elementwise step (act,
+ * affine, add / mul) whose input of the output's shape dies at that step
+ * writes its output over that input (the output becomes a view of it).
+ * Buffers (a root value and
  * everything placed or viewed inside it) get offsets by a greedy best-fit over
  * their live intervals (first writing step .. last reading step), so dead
  * values' space is reused. The arena is sized for opts->max_batch.
@@ -61,6 +64,7 @@ typedef struct cpu_step {
     float *bias;         /* owned: GEMM: per group, padded to kern->mr; DW / affine: [C] */
     float *scale;        /* owned: affine scale [C] */
     bool *inplace;       /* owned, concat: input k already lives in its slot */
+    bool inplace_out;    /* act / affine / binary: out overwrites an input that dies here */
     bool fused_bn;
 } cpu_step;
 
@@ -103,6 +107,7 @@ typedef struct cpu_plan_stats {
     int views;               /* reshapes / channel slices that became views */
     int concat_inplace;      /* concat inputs written directly into their slot */
     int concat_copied;       /* concat inputs that still need a copy */
+    int inplace_steps;       /* elementwise steps writing over their dying input */
     size_t arena_bytes;      /* activation memory at max_batch */
     size_t values_bytes;     /* what one buffer per stored value would need */
 } cpu_plan_stats;

@@ -118,12 +118,10 @@ static void ref_pool(const zoo_graph *g, const zoo_node *nd, const float *x, flo
                                 acc += v;
                         }
                     double r;
-                    if (count == 0)
-                        r = 0.0; /* a window wholly in the padding (ceil mode): defined as 0 */
-                    else if (p.max)
-                        r = acc;
-                    else
-                        r = acc / (p.exclusive ? count : p.kh * p.kw);
+                    if (p.max) /* a window wholly in the padding (ceil mode): -FLT_MAX */
+                        r = count ? acc : (double)CPU_POOL_EMPTY_MAX;
+                    else /* empty: 0 / divisor, NaN or a signed 0 as in Paddle */
+                        r = acc / cpu_pool_divisor(&p, oy, ox);
                     dst[oy * p.ow + ox] = (float)r;
                 }
         }

@@ -3,10 +3,13 @@
  * take task indices from an atomic counter; the last worker to finish its
  * share signals completion. Workers spin briefly on the generation before
  * sleeping on the condition variable, since jobs come back-to-back during a
- * run. */
+ * run, and the caller spins briefly for the others' last tasks before
+ * sleeping; both spins yield the core between short bursts (see
+ * spin_while_equal), so a loaded machine is not made slower by them. */
 #include "cpu/threads.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -32,6 +35,33 @@ typedef struct worker_arg {
     int id;
 } worker_arg;
 
+/* Spins up to ~SPIN_ROUNDS * 1-2 us while *v == val (unsigned) or *v > 0
+ * (int). Each round is a few dozen PAUSEs then sched_yield(): on an idle
+ * core the yield returns at once, while on a shared, loaded machine it hands
+ * the core to whoever is runnable (often the other thread of this pool)
+ * instead of burning the time slice it needs. */
+#define SPIN_ROUNDS 64
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
+static void spin_while_equal(atomic_uint *v, unsigned val) {
+    for (int r = 0; r < SPIN_ROUNDS && atomic_load(v) == val; r++) {
+        for (int i = 0; i < 32 && atomic_load(v) == val; i++) cpu_relax();
+        sched_yield();
+    }
+}
+
+static void spin_while_positive(atomic_int *v) {
+    for (int r = 0; r < SPIN_ROUNDS && atomic_load(v) > 0; r++) {
+        for (int i = 0; i < 32 && atomic_load(v) > 0; i++) cpu_relax();
+        sched_yield();
+    }
+}
+
 static void drain(cpu_pool *p, int id) {
     for (;;) {
         int t = atomic_fetch_add(&p->next, 1);
@@ -46,12 +76,8 @@ static void *worker_main(void *arg) {
     free(arg);
     unsigned seen = 0;
     for (;;) {
-        /* short spin: the next job usually follows within microseconds */
-        for (int s = 0; s < 4000 && atomic_load(&p->gen) == seen; s++) {
-#if defined(__x86_64__) || defined(__i386__)
-            __builtin_ia32_pause();
-#endif
-        }
+        /* the next job usually follows within microseconds */
+        spin_while_equal(&p->gen, seen);
         pthread_mutex_lock(&p->mu);
         while (atomic_load(&p->gen) == seen && !p->quit) pthread_cond_wait(&p->wake, &p->mu);
         if (p->quit) {
@@ -145,6 +171,7 @@ void cpu_pool_run(cpu_pool *p, int tasks, cpu_task_fn fn, void *ctx) {
     pthread_cond_broadcast(&p->wake);
     pthread_mutex_unlock(&p->mu);
     drain(p, 0);
+    spin_while_positive(&p->active); /* the others' last tasks are usually nearly done */
     pthread_mutex_lock(&p->mu);
     while (atomic_load(&p->active) > 0) pthread_cond_wait(&p->done, &p->mu);
     pthread_mutex_unlock(&p->mu);

@@ -67,6 +67,10 @@ typedef struct vk_plan {
     size_t in_numel, out_numel;
     uint64_t weight_bytes;
     int barriers1;
+    /* ZOO_VK_PROFILE=1: a timestamp after every step, summed over runs, printed at release */
+    VkQueryPool qpool;
+    double *prof_ms;
+    int prof_runs;
 } vk_plan;
 
 static const char *model_of(const vk_plan *p) {
@@ -99,6 +103,15 @@ static uint16_t f2h(float f) {
     return (uint16_t)(sign | h);
 }
 
+/* ZOO_VK_TIMEOUT (seconds) if set and valid, else dflt */
+static double env_timeout(double dflt) {
+    const char *e = getenv("ZOO_VK_TIMEOUT");
+    if (!e || !*e) return dflt;
+    char *end;
+    double v = strtod(e, &end);
+    return (*end || !(v > 0)) ? dflt : v;
+}
+
 /* ---- one-shot command buffers (weight upload) ---------------------------- */
 
 static int submit_wait(vk_plan *p, VkCommandBuffer cb, double timeout_s, const char *what,
@@ -113,6 +126,7 @@ static int submit_wait(vk_plan *p, VkCommandBuffer cb, double timeout_s, const c
             snprintf(p->broken, sizeof p->broken, "the device was lost (%s)", what);
         return vkfail(err, r, what, p);
     }
+    timeout_s = env_timeout(timeout_s); /* read per run, so it can be changed between runs */
     uint64_t ns = timeout_s >= 1e9 ? UINT64_MAX : (uint64_t)(timeout_s * 1e9);
     r = f->vkWaitForFences(p->c->dev, 1, &p->fence, VK_TRUE, ns);
     if (r == VK_TIMEOUT) {
@@ -361,6 +375,11 @@ static int record(vk_plan *p, int batch, zoo_error *err) {
         return zoo_error_set(err, ZOO_ERR_RUNTIME, "vulkan: out of memory");
     }
     zvk_plan_barriers(h, batch, need);
+    /* test hook: drop the barriers between steps, so the validation test can show
+     * that synchronization validation catches a missing one */
+    const char *skip = getenv("ZOO_VK_DEBUG_SKIP_BARRIERS");
+    if (skip && *skip && strcmp(skip, "0") != 0)
+        for (int s = 0; s < h->n_steps; s++) need[s] = false;
     VkCommandBufferBeginInfo bi = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
     r = f->vkBeginCommandBuffer(cb, &bi);
     if (r == VK_SUCCESS) {
@@ -369,6 +388,10 @@ static int record(vk_plan *p, int batch, zoo_error *err) {
                 VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT,
                 VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
                 VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
+        if (p->qpool) {
+            f->vkCmdResetQueryPool(cb, p->qpool, 0, (uint32_t)h->n_steps + 1);
+            f->vkCmdWriteTimestamp(cb, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, p->qpool, 0);
+        }
         VkPipeline bound = VK_NULL_HANDLE;
         for (int s = 0; s < h->n_steps; s++) {
             const zvk_step *st = &h->steps[s];
@@ -394,6 +417,9 @@ static int record(vk_plan *p, int batch, zoo_error *err) {
                                       push);
                 f->vkCmdDispatch(cb, st->wg[0], st->wg[1], st->wg[2] * (uint32_t)k);
             }
+            if (p->qpool)
+                f->vkCmdWriteTimestamp(cb, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, p->qpool,
+                                       (uint32_t)s + 1);
         }
         barrier(f, cb, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
                 VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
@@ -410,12 +436,55 @@ static int record(vk_plan *p, int batch, zoo_error *err) {
 
 /* ---- vtable ---------------------------------------------------------------- */
 
+static int cmp_desc(const void *a, const void *b) {
+    double x = ((const double *)a)[0], y = ((const double *)b)[0];
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* ZOO_VK_PROFILE=1: per-kernel totals and the 12 slowest steps, averaged over
+ * runs (the first run of each batch size is left out: lazy drivers compile
+ * pipelines in it) */
+static void print_profile(const vk_plan *p) {
+    if (!p->prof_ms || !p->prof_runs) return;
+    const zvk_plan_host *h = &p->h;
+    double per_kernel[ZVK_KERNEL__COUNT] = {0}, total = 0;
+    int count[ZVK_KERNEL__COUNT] = {0};
+    double *top = malloc(sizeof(double) * 2 * (size_t)h->n_steps);
+    for (int s = 0; s < h->n_steps; s++) {
+        double ms = p->prof_ms[s] / p->prof_runs;
+        per_kernel[h->steps[s].kernel] += ms;
+        count[h->steps[s].kernel]++;
+        total += ms;
+        if (top) top[2 * s] = ms, top[2 * s + 1] = s;
+    }
+    fprintf(stderr, "zoo: vulkan profile of '%s' (%d run(s), %.2f ms per run):\n", model_of(p),
+            p->prof_runs, total);
+    for (int k = 0; k < ZVK_KERNEL__COUNT; k++)
+        if (count[k])
+            fprintf(stderr, "  %-12s %4d steps %9.2f ms %5.1f%%\n", zvk_kernel_name((zvk_kernel)k),
+                    count[k], per_kernel[k], total > 0 ? 100 * per_kernel[k] / total : 0.0);
+    if (top) {
+        qsort(top, (size_t)h->n_steps, 2 * sizeof(double), cmp_desc);
+        for (int i = 0; i < h->n_steps && i < 12; i++) {
+            const zvk_step *st = &h->steps[(int)top[2 * i + 1]];
+            const zoo_shape sy = st->y >= 0 ? h->vals[st->y].s : (zoo_shape){0, 0, 0, 0};
+            fprintf(stderr, "  %9.2f ms %-12s %-28s out %dx%dx%d\n", top[2 * i],
+                    zvk_kernel_name(st->kernel), st->nd && st->nd->name ? st->nd->name : "-", sy.c,
+                    sy.h, sy.w);
+        }
+    }
+    free(top);
+}
+
 static void vk_release(void *pp) {
     vk_plan *p = pp;
     if (!p) return;
+    print_profile(p);
+    free(p->prof_ms);
     if (p->ctx_open && p->c->dev) {
         zvk_fn *f = &p->c->fn;
         f->vkDeviceWaitIdle(p->c->dev);
+        if (p->qpool) f->vkDestroyQueryPool(p->c->dev, p->qpool, NULL);
         if (p->cb)
             for (int b = 0; b <= p->h.max_batch; b++)
                 if (p->cb[b]) f->vkFreeCommandBuffers(p->c->dev, p->cpool, 1, &p->cb[b]);
@@ -446,13 +515,6 @@ static double now_ms(void) {
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-static double env_timeout(double dflt) {
-    const char *e = getenv("ZOO_VK_TIMEOUT");
-    if (!e || !*e) return dflt;
-    char *end;
-    double v = strtod(e, &end);
-    return (*end || !(v > 0)) ? dflt : v;
-}
 
 static int create_layouts(vk_plan *p, zoo_error *err) {
     zvk_fn *f = &p->c->fn;
@@ -553,12 +615,19 @@ static void *prepare_on(zvk_ctx *c, bool own, const zoo_graph *g, const zoo_runn
     p->ctx_open = true;
     p->own_ctx = own;
     int max_batch = opts && opts->max_batch > 0 ? opts->max_batch : 1;
-    if (zvk_plan_build(&p->h, g, max_batch, err)) goto fail;
-    p->in_numel = zvk_numel(&p->h, g->input);
-    p->out_numel = zvk_numel(&p->h, g->output);
     p->fp16 = p->c->fp16 && opts && opts->fp16;
     p->esz = p->fp16 ? 2 : 4;
-    p->timeout_s = env_timeout(120.0); /* until the pipelines are known (weight upload) */
+    /* conv kernel: register tiles on CPU devices, shared-memory tiles on GPUs;
+     * ZOO_VK_CONV=reg|shared overrides (tests run both) */
+    const char *cv = getenv("ZOO_VK_CONV");
+    bool reg = cv && !strcmp(cv, "reg") ? true
+               : cv && !strcmp(cv, "shared") ? false
+                                             : p->c->info.type == VK_PHYSICAL_DEVICE_TYPE_CPU;
+    zvk_plan_opts po = {.max_batch = max_batch, .esz = (int)p->esz, .reg_conv = reg};
+    if (zvk_plan_build(&p->h, g, &po, err)) goto fail;
+    p->in_numel = zvk_numel(&p->h, g->input);
+    p->out_numel = zvk_numel(&p->h, g->output);
+    p->timeout_s = 120.0; /* until the pipelines are known (weight upload) */
     p->rs = calloc((size_t)p->h.n_steps, sizeof(rstep));
     p->cb = calloc((size_t)max_batch + 1, sizeof(VkCommandBuffer));
     if (!p->rs || !p->cb) {
@@ -585,12 +654,21 @@ static void *prepare_on(zvk_ctx *c, bool own, const zoo_graph *g, const zoo_runn
     /* a generous bound for one run, hang detection only: lazy drivers compile
      * pipelines at their first dispatch (lavapipe: ~0.2 s each), and a slow
      * device may manage only ~0.05 GMAC/s */
-    p->timeout_s = env_timeout(60.0 + 2.0 * p->pipes.n + 2e-8 * (double)p->h.macs * max_batch);
+    p->timeout_s = 60.0 + 2.0 * p->pipes.n + 2e-8 * (double)p->h.macs * max_batch;
     if (make_descriptors(p, err)) goto fail;
     /* host data of the parameters is on the device now */
     for (int s = 0; s < p->h.n_steps; s++) {
         free(p->h.steps[s].params);
         p->h.steps[s].params = NULL;
+    }
+    const char *prof = getenv("ZOO_VK_PROFILE");
+    if (prof && *prof && strcmp(prof, "0") != 0 && p->c->info.timestamps) {
+        VkQueryPoolCreateInfo qi = {.sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO,
+                                    .queryType = VK_QUERY_TYPE_TIMESTAMP,
+                                    .queryCount = (uint32_t)p->h.n_steps + 1};
+        p->prof_ms = calloc((size_t)p->h.n_steps, sizeof(double));
+        if (!p->prof_ms || p->c->fn.vkCreateQueryPool(p->c->dev, &qi, NULL, &p->qpool) != VK_SUCCESS)
+            p->qpool = VK_NULL_HANDLE;
     }
     bool *need = malloc(sizeof(bool) * (size_t)p->h.n_steps);
     if (need) p->barriers1 = zvk_plan_barriers(&p->h, 1, need);
@@ -629,10 +707,23 @@ static int vk_run(void *pp, const float *input, int batch, float *output, zoo_er
         return zoo_error_set(err, ZOO_ERR_RUNTIME,
                              "vulkan: '%s' cannot run on %s any more: %s", model_of(p),
                              p->c->info.name, p->broken);
-    if (!p->cb[batch] && record(p, batch, err)) return ZOO_ERR_RUNTIME;
+    bool first = !p->cb[batch]; /* lazy drivers compile pipelines during the first run */
+    if (first && record(p, batch, err)) return ZOO_ERR_RUNTIME;
     memcpy(p->in_stage.map, input, sizeof(float) * p->in_numel * (size_t)batch);
     if (submit_wait(p, p->cb[batch], p->timeout_s, "inference", err)) return ZOO_ERR_RUNTIME;
     memcpy(output, p->out_stage.map, sizeof(float) * p->out_numel * (size_t)batch);
+    if (p->qpool && !first) {
+        size_t n = (size_t)p->h.n_steps + 1;
+        uint64_t *ts = malloc(sizeof(uint64_t) * n);
+        if (ts && p->c->fn.vkGetQueryPoolResults(p->c->dev, p->qpool, 0, (uint32_t)n,
+                                                  sizeof(uint64_t) * n, ts, sizeof(uint64_t),
+                                                  VK_QUERY_RESULT_64_BIT) == VK_SUCCESS) {
+            for (int s = 0; s < p->h.n_steps; s++)
+                p->prof_ms[s] += (double)(ts[s + 1] - ts[s]) * p->c->info.timestamp_period / 1e6;
+            p->prof_runs++;
+        }
+        free(ts);
+    }
     if (p->c->validation_errors)
         return zoo_error_set(err, ZOO_ERR_RUNTIME,
                              "vulkan: the validation layer reported %d error(s) for '%s'",

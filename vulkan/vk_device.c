@@ -218,6 +218,8 @@ static void describe(zvk_fn *f, VkPhysicalDevice pd, int index, zvk_device_info 
     d->max_shared_bytes = p.limits.maxComputeSharedMemorySize;
     d->max_storage_range = p.limits.maxStorageBufferRange;
     d->min_storage_align = p.limits.minStorageBufferOffsetAlignment;
+    d->timestamp_period = p.limits.timestampPeriod;
+    d->timestamps = p.limits.timestampComputeAndGraphics;
     VkPhysicalDeviceMemoryProperties mp;
     f->vkGetPhysicalDeviceMemoryProperties(pd, &mp);
     d->n_heaps = mp.memoryHeapCount;
@@ -241,6 +243,8 @@ static void describe(zvk_fn *f, VkPhysicalDevice pd, int index, zvk_device_info 
     d->subgroup_size = sg.subgroupSize;
     d->subgroup_arith = (sg.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) &&
                         (sg.supportedOperations & VK_SUBGROUP_FEATURE_ARITHMETIC_BIT);
+    d->subgroup_ballot = (sg.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) &&
+                         (sg.supportedOperations & VK_SUBGROUP_FEATURE_BALLOT_BIT);
     d->max_alloc_size = m3.maxMemoryAllocationSize;
     if (has_drv) {
         d->driver_id = drv.driverID;

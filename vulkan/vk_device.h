@@ -36,6 +36,7 @@ typedef struct zvk_device_info {
     bool float16;          /* shaderFloat16: fp16 arithmetic (zoo accumulates in fp32 anyway) */
     uint32_t subgroup_size;
     bool subgroup_arith;   /* subgroup arithmetic ops in compute shaders */
+    bool subgroup_ballot;  /* subgroup ballot / broadcast in compute shaders */
     uint32_t n_heaps;
     VkDeviceSize heap_size[VK_MAX_MEMORY_HEAPS];
     bool heap_device_local[VK_MAX_MEMORY_HEAPS];
@@ -45,6 +46,8 @@ typedef struct zvk_device_info {
     uint32_t max_storage_range;
     VkDeviceSize min_storage_align;
     VkDeviceSize max_alloc_size;
+    float timestamp_period; /* ns per timestamp tick */
+    bool timestamps;        /* compute queues support timestamps */
 } zvk_device_info;
 
 typedef struct zvk_ctx {

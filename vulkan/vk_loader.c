@@ -13,7 +13,7 @@ int zvk_loader_open(zvk_fn *f, zoo_error *err) {
     const char *names[] = {env && *env ? env : "libvulkan.so.1", "libvulkan.so", NULL};
     const char *why = NULL;
     for (int i = 0; names[i] && !f->lib; i++) {
-        f->lib = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+        f->lib = dlopen(names[i], RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
         if (!f->lib && !why) why = dlerror();
         if (env && *env) break; /* an explicit library is not replaced by the default */
     }

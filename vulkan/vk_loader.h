@@ -76,7 +76,12 @@
     X(vkWaitForFences)                                                                             \
     X(vkQueueSubmit)                                                                               \
     X(vkQueueWaitIdle)                                                                             \
-    X(vkDeviceWaitIdle)
+    X(vkDeviceWaitIdle)                                                                            \
+    X(vkCreateQueryPool)                                                                           \
+    X(vkDestroyQueryPool)                                                                          \
+    X(vkCmdResetQueryPool)                                                                         \
+    X(vkCmdWriteTimestamp)                                                                         \
+    X(vkGetQueryPoolResults)
 
 #define ZVK_DECLARE(name) PFN_##name name;
 

@@ -20,6 +20,7 @@ static const char *const kernel_names[ZVK_KERNEL__COUNT] = {
     [ZVK_POOL_GLOBAL] = "pool_global", [ZVK_BINARY] = "binary",
     [ZVK_COPY] = "copy",             [ZVK_SHUFFLE] = "shuffle",
     [ZVK_SOFTMAX] = "softmax",       [ZVK_LINEAR] = "linear",
+    [ZVK_CONV_REG] = "conv_reg",
 };
 
 const char *zvk_kernel_name(zvk_kernel k) {
@@ -32,6 +33,7 @@ static const uint32_t size_ids[ZVK_KERNEL__COUNT] = {
     [ZVK_CONVERT_IN] = B(3),
     [ZVK_CONVERT_OUT] = B(3),
     [ZVK_CONV_GEMM] = B(3) | B(4) | B(5) | B(6) | B(7) | B(8) | B(17) | B(18) | B(19),
+    [ZVK_CONV_REG] = B(3) | B(4) | B(5) | B(6) | B(7) | B(8) | B(17) | B(18) | B(19),
     [ZVK_CONV_DW] = B(3) | B(4) | B(5) | B(6) | B(7) | B(16),
     [ZVK_AFFINE] = B(3) | B(4),
     [ZVK_POOL] = B(3) | B(4) | B(5) | B(6),
@@ -53,6 +55,7 @@ typedef struct build {
     zvk_plan_host *p;
     int *n_uses, *last_use;
     bool *claimed;
+    bool reg_conv;
     int cap_steps;
     int seq;
     zoo_error *err;
@@ -143,7 +146,7 @@ static int step_conv(build *b, int i) {
     cpu_conv_geom q;
     cpu_conv_geom_of(g, nd, &q);
     bool dw = q.cin_g == 1;
-    zvk_step *st = new_step(b, dw ? ZVK_CONV_DW : ZVK_CONV_GEMM, nd, i);
+    zvk_step *st = new_step(b, dw ? ZVK_CONV_DW : b->reg_conv ? ZVK_CONV_REG : ZVK_CONV_GEMM, nd, i);
     if (!st) return oom(b, "steps");
     st->x0 = nd->inputs[0];
     st->y = nd->output;
@@ -170,37 +173,34 @@ static int step_conv(build *b, int i) {
         }
     }
     try_fuse_act(b, st, NULL);
-    /* parameters: [cout][cin_g*kh*kw] weights with BN folded, then bias [cout] */
+    /* parameters, BN folded: depthwise [cout][kh*kw]; otherwise transposed per
+     * group, [groups][cin_g*kh*kw][cout_g rounded up to 16] (zero padded); then
+     * the bias [cout] */
     const float *w = pdata(g, nd, 0), *bias = pdata(g, nd, 1);
     size_t kdim = (size_t)q.cin_g * q.kh * q.kw;
-    st->n_params = (size_t)q.cout * kdim + (size_t)q.cout;
-    st->params = malloc(sizeof(float) * st->n_params);
-    if (!st->params) return oom(b, "conv weights");
     size_t cgp = (size_t)(q.cout_g + 15) / 16 * 16;
-    if (!dw) {
-        free(st->params);
-        st->n_params = (size_t)q.groups * kdim * cgp + (size_t)q.cout;
-        st->params = calloc(st->n_params, sizeof(float));
-        if (!st->params) return oom(b, "conv weights");
-    }
+    size_t nw = dw ? (size_t)q.cout * kdim : (size_t)q.groups * kdim * cgp;
+    st->n_params = nw + (size_t)q.cout;
+    st->params = calloc(st->n_params, sizeof(float));
+    if (!st->params) return oom(b, "conv weights");
     for (int c = 0; c < q.cout; c++) {
         double s = 1.0, t = 0.0;
         if (bn) bn_affine(g, bn, c, &s, &t);
         t += (bias ? bias[c] : 0.0) * s; /* (b - mean) * s + beta = b * s + t */
-        int gi = c / q.cout_g, m = c % q.cout_g;
+        size_t gi = (size_t)(c / q.cout_g), m = (size_t)(c % q.cout_g);
         for (size_t k = 0; k < kdim; k++) {
             float v = (float)(w[(size_t)c * kdim + k] * s);
             if (dw) st->params[(size_t)c * kdim + k] = v;
-            else st->params[((size_t)gi * kdim + k) * cgp + m] = v;
+            else st->params[(gi * kdim + k) * cgp + m] = v;
         }
-        st->params[dw ? (size_t)q.cout * kdim + c : (size_t)q.groups * kdim * cgp + c] = (float)t;
+        st->params[nw + (size_t)c] = (float)t;
     }
     int64_t npix = (int64_t)q.oh * q.ow;
     if (dw) {
         int vals[] = {q.cout, q.h, q.w, q.oh, q.ow, q.kh, q.kw, q.sh, q.sw, q.dh, q.dw,
                       q.pt, q.pl, q.cout_g, st->x1 >= 0};
         for (int k = 0; k < (int)(sizeof vals / sizeof vals[0]); k++) spec_i(st, 3 + k, vals[k]);
-        st->wg[0] = cdiv(npix, 64);
+        st->wg[0] = cdiv((int64_t)q.oh * ((q.ow + 7) / 8), 64);
         st->wg[1] = (uint32_t)q.cout;
         st->wg[2] = 1;
     } else {
@@ -210,8 +210,8 @@ static int step_conv(build *b, int i) {
                       q.sw,  q.dh, q.dw, q.pt,   q.pl,   q.groups, q.cin_g, q.cout_g, pw,
                       st->x1 >= 0};
         for (int k = 0; k < (int)(sizeof vals / sizeof vals[0]); k++) spec_i(st, 3 + k, vals[k]);
-        st->wg[0] = cdiv(npix, 256);
-        st->wg[1] = cdiv(q.cout_g, 16);
+        st->wg[0] = cdiv(npix, st->kernel == ZVK_CONV_REG ? 64 * 8 : 64);
+        st->wg[1] = cdiv(q.cout_g, st->kernel == ZVK_CONV_REG ? 16 : 64);
         st->wg[2] = (uint32_t)q.groups;
     }
     return 0;
@@ -265,7 +265,7 @@ static int step_pool(build *b, int i) {
     if (whole) {
         spec_i(st, 3, q.h * q.w);
         spec_i(st, 4, q.max);
-        spec_i(st, 5, q.exclusive ? q.h * q.w : q.kh * q.kw);
+        spec_i(st, 5, q.max ? 1 : (int)cpu_pool_divisor(&q, 0, 0)); /* Paddle's divisor */
         st->wg[0] = (uint32_t)q.c;
         st->wg[1] = 1;
     } else {
@@ -571,10 +571,25 @@ void zvk_plan_free(zvk_plan_host *p) {
     memset(p, 0, sizeof *p);
 }
 
-int zvk_plan_build(zvk_plan_host *p, const zoo_graph *g, int max_batch, zoo_error *err) {
+/* conv_reg with PW = 1 reads its image as vec4s (PW = 2) when every row it
+ * reads starts on a 16-byte boundary for every image */
+static void align_pointwise(zvk_plan_host *p) {
+    size_t a = (size_t)(16 / p->esz);
+    for (int s = 0; s < p->n_steps; s++) {
+        zvk_step *st = &p->steps[s];
+        if (st->kernel != ZVK_CONV_REG || st->spec[20] != 1) continue;
+        const zvk_val *x = &p->vals[st->x0];
+        size_t hw = (size_t)x->s.h * x->s.w;
+        if (x->off % a == 0 && x->bs % a == 0 && hw % a == 0) st->spec[20] = 2;
+    }
+}
+
+int zvk_plan_build(zvk_plan_host *p, const zoo_graph *g, const zvk_plan_opts *o, zoo_error *err) {
     memset(p, 0, sizeof *p);
     if (cpu_check_graph(g, "vulkan", err)) return ZOO_ERR_INPUT;
-    build b = {.g = g, .p = p, .err = err};
+    int max_batch = o && o->max_batch > 0 ? o->max_batch : 1;
+    build b = {.g = g, .p = p, .err = err, .reg_conv = o && o->reg_conv};
+    p->esz = o && o->esz == 2 ? 2 : 4;
     b.n_uses = calloc((size_t)g->n_values, sizeof(int));
     b.last_use = calloc((size_t)g->n_values, sizeof(int));
     b.claimed = calloc((size_t)g->n_nodes, sizeof(bool));
@@ -620,6 +635,7 @@ int zvk_plan_build(zvk_plan_host *p, const zoo_graph *g, int max_batch, zoo_erro
     }
     mark_stored(p);
     rc = plan_memory(&b);
+    if (!rc) align_pointwise(p);
 done:
     free(b.n_uses);
     free(b.last_use);
@@ -710,7 +726,7 @@ void zvk_plan_get_stats(const zvk_plan_host *p, zvk_plan_stats *o) {
     o->steps = p->n_steps;
     for (int s = 0; s < p->n_steps; s++) {
         const zvk_step *st = &p->steps[s];
-        o->gemm_convs += st->kernel == ZVK_CONV_GEMM;
+        o->gemm_convs += st->kernel == ZVK_CONV_GEMM || st->kernel == ZVK_CONV_REG;
         o->dw_convs += st->kernel == ZVK_CONV_DW;
         o->folded_bn += st->fused_bn;
         o->fused_act += st->fused_act;

@@ -8,7 +8,10 @@
  *     linear -> act fused into the step's epilogue (a value read by more than
  *     one node is never fused away);
  *   - convs with one input channel per group use conv_dw, the rest conv_gemm
- *     (groups along the grid's z, 1x1 stride-1 unpadded ones with PW = 1);
+ *     (64 x 64 tiles through shared memory, for GPUs) or conv_reg (16 x 8
+ *     register tiles, vec4 weight loads, for CPU devices), groups along the
+ *     grid's z; 1x1 stride-1 unpadded ones get PW = 1, or PW = 2 when every
+ *     input row is 16-byte aligned (conv_reg then reads the image as vec4s);
  *   - standalone batchnorm / scale / act are one `affine` kernel;
  *   - a pooling window covering the whole plane uses pool_global;
  *   - reshape and channel slices are views (no step); a channel concat's
@@ -53,6 +56,7 @@ typedef enum zvk_kernel {
     ZVK_SHUFFLE,
     ZVK_SOFTMAX,
     ZVK_LINEAR,
+    ZVK_CONV_REG,
     ZVK_KERNEL__COUNT
 } zvk_kernel;
 
@@ -91,6 +95,7 @@ typedef struct zvk_val {
 typedef struct zvk_plan_host {
     const zoo_graph *g;
     int max_batch;
+    int esz;
     zvk_val *vals;
     zvk_step *steps;
     int n_steps;
@@ -99,7 +104,14 @@ typedef struct zvk_plan_host {
     int64_t macs;
 } zvk_plan_host;
 
-int zvk_plan_build(zvk_plan_host *p, const zoo_graph *g, int max_batch, zoo_error *err);
+typedef struct zvk_plan_opts {
+    int max_batch; /* 0 = 1 */
+    int esz;       /* bytes per stored element: 4 (fp32) or 2 (fp16); 0 = 4 */
+    bool reg_conv; /* dense / grouped convs on conv_reg (register tiles, no shared
+                      memory: CPU devices) instead of conv_gemm (shared-memory tiles) */
+} zvk_plan_opts;
+
+int zvk_plan_build(zvk_plan_host *p, const zoo_graph *g, const zvk_plan_opts *o, zoo_error *err);
 void zvk_plan_free(zvk_plan_host *p);
 
 /* Elements of value v that image n occupies: [off + n*bs, off + n*bs + numel). */

@@ -2,7 +2,8 @@
  *
  * Sources (format detected from the bytes, not the name): a Paddle .pdparams
  * pickle, an inference tarball (*_infer.tar) or its unpacked directory, a legacy
- * *_pretrained.tar or its directory of per-parameter files.
+ * *_pretrained.tar or its directory of per-parameter files, a PyTorch torch.save
+ * file (zip or legacy stream), a safetensors file (docs/official.md).
  * With a model, source names are mapped onto the graph's canonical parameter
  * names (exact name, then aliases, then the source's own name table), shapes
  * are checked, and every missing / unexpected / mis-shaped tensor is reported

@@ -22,6 +22,7 @@
  * Versioning: ZOO_PLUGIN_ABI_VERSION changes whenever a struct in this file or
  * in graph.h changes layout or a function's meaning changes. New functions
  * are appended to zoo_host_api only together with a version bump.
+ * History: 1 the first; 2 appended param_alias_ex (and zoo_param_info.alias_flags).
  * The host keeps the plugin loaded until the zoo context is destroyed, so
  * static strings and tables in the plugin may be referenced freely.
  */

@@ -67,6 +67,8 @@ int dd_status(const zoo_host_api *host, const zoo_graph *g);
 /* Family registrars (densenet.c, dpn.c): register every row of the family's
  * table with host->register_model; 0 or -1. */
 int dd_register_densenet(const zoo_host_api *host, zoo_registrar *reg);
+/* timm's densenet121/161/169/201 state_dict keys as aliases (densenet_timm.c). */
+void dd_densenet_timm_aliases(const zoo_host_api *host, zoo_graph *g, const int blocks[4]);
 int dd_register_dpn(const zoo_host_api *host, zoo_registrar *reg);
 
 #endif

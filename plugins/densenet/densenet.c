@@ -83,6 +83,7 @@ static int densenet_build(const zoo_host_api *host, zoo_graph *g, const void *co
     x = dd_bn(host, g, x, "batch_norm", "conv5_blk", 1);
     x = dd_global_avg_pool(host, g, "pool2d_avg", x);
     if (dd_classifier(host, g, x, 1000) != 0) return -1;
+    if (cfg->blocks[2] != 64) dd_densenet_timm_aliases(host, g, cfg->blocks); /* not DenseNet264 */
     return dd_status(host, g);
 }
 

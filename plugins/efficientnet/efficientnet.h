@@ -34,6 +34,10 @@ typedef struct effnet_config {
     int nominal[8];
 } effnet_config;
 
+/* Aliases timm's tf_efficientnet_b<N> state_dict keys (efficientnet_timm.c);
+ * called by effnet_build, a no-op for models without a timm counterpart. */
+void effnet_timm_aliases(const zoo_host_api *host, zoo_graph *g, const effnet_config *cfg);
+
 /* Registers EfficientNet_lite0/1/2 (efficientnet_lite.c); 0 or -1. */
 int effnet_lite_register(const zoo_host_api *host, zoo_registrar *reg);
 

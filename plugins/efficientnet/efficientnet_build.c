@@ -265,6 +265,7 @@ int effnet_build(const zoo_host_api *host, zoo_graph *g, const void *config, int
     if (x >= 0) {
         host->param_alias(g, "_fc.weight", "_fc_weights");
         host->param_alias(g, "_fc.bias", "_fc_offset");
+        effnet_timm_aliases(host, g, cfg); /* efficientnet_timm.c */
     }
     if (host->output(g, x) != 0 || host->graph_error(g)) return -1;
     return 0;

@@ -441,8 +441,12 @@ def export_and_check(net, size, out_dir, x, logits, pir):
     e = np.exp(logits - logits.max(axis=1, keepdims=True))
     want = e / e.sum(axis=1, keepdims=True)
     err = float(np.abs(prob - want).max())
-    if not err <= 1e-5:
-        raise SystemExit("gen.py: the exported model's softmax output differs from softmax(logits) by %g" % err)
+    # softmax is 1/2-Lipschitz in the max norm, so logits within the golden tolerance give
+    # probabilities within half of it; the predictor may fuse conv+BN (PIR runs its oneDNN
+    # passes even with IR optimisation off), which rounds differently
+    if not err <= tol_of(logits):
+        raise SystemExit("gen.py: the exported model's softmax output differs from softmax(logits) by %g "
+                         "(allowed %g)" % (err, tol_of(logits)))
     return files, err
 
 

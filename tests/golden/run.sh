@@ -6,10 +6,12 @@
 #      what is missing or stale;
 #   3. builds $BUILD/golden/golden_check against $BUILD/libzoo.so (the Makefile's test flags);
 #   4. golden_check --npy-selftest (its .npy reader against numpy-written cases), then
-#      golden_check over every model and format; its closing line is "N passed, N failed, N skipped".
+#      golden_check over every model and format; its closing line is "N passed, N failed, N skipped";
+#   5. golden_check --backend vulkan, then --backend vulkan --fp16, when a Vulkan device exists.
 # Environment: BUILD (default build), ZOO_GOLDEN_DIR, ZOO_GOLDEN_MODELS=A,B (subset),
 # ZOO_GOLDEN_FULL=1 (run every format instead of reusing identical weights),
-# ZOO_GOLDEN_SELFTEST=1 (compare against the deliberately wrong networks: must FAIL, exit non-zero).
+# ZOO_GOLDEN_SELFTEST=1 (compare against the deliberately wrong networks: must FAIL, exit non-zero),
+# ZOO_GOLDEN_VULKAN=0 (skip the Vulkan passes).
 # Exit status: non-zero if generation, the build or any check failed.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -46,3 +48,15 @@ check_args=(--golden "$ZOO_GOLDEN_DIR" --plugins "$BUILD/plugins")
 [ "${ZOO_GOLDEN_FULL:-0}" = 1 ] && check_args+=(--full)
 [ "${ZOO_GOLDEN_SELFTEST:-0}" = 1 ] && check_args+=(--selftest)
 "$BUILD/golden/golden_check" "${check_args[@]}"
+
+# 5. the same models on the Vulkan backend (docs/vulkan.md): fp32 within 1e-3 * max(1, |paddle|),
+#    fp16 storage with Paddle's top-1; skipped without a Vulkan device or with ZOO_GOLDEN_VULKAN=0
+#    (lavapipe runs them on the CPU: see docs/vulkan.md for the time this takes)
+if [ "${ZOO_GOLDEN_VULKAN:-1}" != 0 ] && [ "${ZOO_GOLDEN_SELFTEST:-0}" != 1 ]; then
+    if "$BUILD/zoo" devices >/dev/null 2>&1; then
+        "$BUILD/golden/golden_check" "${check_args[@]}" --backend vulkan
+        "$BUILD/golden/golden_check" "${check_args[@]}" --backend vulkan --fp16
+    else
+        echo "golden: no Vulkan device, Vulkan checks skipped"
+    fi
+fi

@@ -124,6 +124,28 @@ static void test_hand_ceil_and_adaptive(void **state) {
     const float want[3] = {2, 6, 11};
     expect_both(&t, row, 1, want, 3, 1e-6, "ceil-mode avg pool");
     tg_free(&t);
+    /* Paddle 3.3.1 (paddle.nn.functional.max_pool2d / avg_pool2d, ceil_mode=True,
+     * padding [0, 0, 0, 1]) on the row -1 .. -5:
+     *   k 2 s 3: windows [0,2) [3,5) [6,8): the last lies wholly in the padding
+     *            -> max -FLT_MAX, avg 0 / (min(8, 5 + 0) - 6) = -0 (either mode);
+     *   k 2 s 2: windows [0,2) [2,4) [4,6): inclusive avg divides the last by
+     *            min(6, 5 + 0) - 4 = 1, not by k = 2 -> -5. */
+    const float neg5[5] = {-1, -2, -3, -4, -5};
+    for (int s2 = 0; s2 <= 1; s2++)
+        for (int kind = 0; kind < 3; kind++) {
+            tg_init(&t, 30 + s2 * 3 + kind);
+            x = t.h->input(t.g, NULL, 1, 1, 5);
+            zoo_pool2d_desc cd = {.kind = kind ? ZOO_POOL_AVG : ZOO_POOL_MAX, .kernel_h = 1,
+                                  .kernel_w = 2, .stride_h = 1, .stride_w = s2 ? 2 : 3,
+                                  .pad_right = 1, .ceil_mode = true, .exclusive = kind == 1};
+            finish_with(&t, t.h->pool2d(t.g, NULL, x, &cd), NULL);
+            static const float w3[3][3] = {{-1, -4, -3.40282347e+38f}, {-1.5f, -4.5f, -0.0f},
+                                           {-1.5f, -4.5f, -0.0f}};
+            static const float w2[3][3] = {{-1, -3, -5}, {-1.5f, -3.5f, -5}, {-1.5f, -3.5f, -5}};
+            expect_both(&t, neg5, 1, s2 ? w2[kind] : w3[kind], 3, 1e-6,
+                        "ceil-mode pool past the padded input (Paddle)");
+            tg_free(&t);
+        }
     /* adaptive 5 -> 3: bins [floor(i*5/3), ceil((i+1)*5/3)) = [0,2) [1,4) [3,5) */
     tg_init(&t, 4);
     x = t.h->input(t.g, NULL, 1, 1, 5);
@@ -380,6 +402,10 @@ static void test_rand_conv(void **state) {
         d.pad_right = rnd(&t, 0, 2);
         int eh = d.dilation_h * (d.kernel_h - 1) + 1, ew = d.dilation_w * (d.kernel_w - 1) + 1;
         int h = eh + rnd(&t, 0, 14), w = ew + rnd(&t, 0, 17);
+        if (cs % 8 == 2) { /* depthwise, wide rows (>= 2 vectors of outputs), stride 1 or 2 */
+            d.stride_h = d.stride_w = 1 + (cs / 8) % 2;
+            w = ew + d.stride_w * rnd(&t, 33, 60);
+        }
         /* the last 8 cases cross the GEMM blocking: K > 256 and / or N > 512 columns */
         if (cs >= CASES) {
             groups = 1;
@@ -430,7 +456,8 @@ static void test_rand_batchnorm(void **state) {
     }
 }
 
-/* Linear: fp32 dot products of length C*H*W <= ~500 (see the conv bound) -> 1e-5. */
+/* Linear: fp32 dot products of length C*H*W <= ~500 (see the conv bound) -> 1e-5.
+ * Batch up to 9 in the first cases (the kernel takes images 4 at a time). */
 static void test_rand_linear(void **state) {
     (void)state;
     for (int cs = 0; cs < CASES; cs++) {
@@ -438,6 +465,7 @@ static void test_rand_linear(void **state) {
         tg_init(&t, 300 + cs);
         int c = rnd(&t, 1, 40), h = rnd(&t, 1, 4), w = rnd(&t, 1, 3), out = rnd(&t, 1, 70);
         int batch = rnd(&t, 1, 3), threads = rnd(&t, 1, 3);
+        if (cs < 8) batch = rnd(&t, 4, 9); /* images in groups of 4, and a short group */
         bool bias = rnd(&t, 0, 1);
         zoo_value x = t.h->input(t.g, NULL, c, h, w);
         tg_finish(&t, tg_linear(&t, x, out, bias));

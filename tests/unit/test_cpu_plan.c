@@ -246,6 +246,37 @@ static void test_refuses_bad_graphs(void **state) {
     tg_free(&t);
 }
 
+/* In-place elementwise steps: a scale of the graph input, a standalone act
+ * after a pool and an add whose left operand dies write over their input; a mul whose inputs are both
+ * still needed (or of another shape) does not, and the long-lived value s is
+ * never overwritten (the comparison with cpu-ref would show it). */
+static void test_inplace_elementwise(void **state) {
+    (void)state;
+    tg t;
+    tg_init(&t, 10);
+    zoo_value x = t.h->input(t.g, NULL, 6, 9, 11);
+    zoo_value s = t.h->scale(t.g, NULL, x, 1.5f, -0.25f);
+    zoo_pool2d_desc pd = {.kind = ZOO_POOL_MAX, .kernel_h = 3, .kernel_w = 3, .stride_h = 1,
+                          .stride_w = 1, .pad_top = 1, .pad_bottom = 1, .pad_left = 1,
+                          .pad_right = 1};
+    zoo_value pool = t.h->pool2d(t.g, NULL, s, &pd);
+    zoo_value r = tg_act(&t, pool, ZOO_ACT_SWISH);   /* pool dies here: in place */
+    zoo_pool2d_desc gp = {.kind = ZOO_POOL_AVG, .global = true};
+    zoo_value m = t.h->mul(t.g, NULL, r, t.h->pool2d(t.g, NULL, r, &gp)); /* r read twice */
+    zoo_value out = t.h->add(t.g, NULL, m, s);       /* m dies here, s does not */
+    tg_finish(&t, out);
+    cpu_plan_stats st;
+    cpu_plan *p = plan_of(&t, 2, 2, &st);
+    assert_int_equal(st.inplace_steps, 3);
+    assert_int_equal(p->vals[s].parent, x); /* the graph input dies at the scale too */
+    assert_int_equal(p->vals[r].parent, pool);
+    assert_int_equal(p->vals[out].parent, m);
+    assert_int_equal(p->vals[m].parent, -1);
+    assert_true(tg_compare(&t, 2, 2, -1, 1) <= 1e-5);
+    cpu_plan_free(p);
+    tg_free(&t);
+}
+
 /* The kernel variant: the best usable one by default, the one ZOO_CPU_ISA
  * names when set; an unknown or unsupported name is refused with a message. */
 static void test_isa_select(void **state) {
@@ -309,6 +340,7 @@ int main(void) {
         cmocka_unit_test(test_concat_partial_placement),
         cmocka_unit_test(test_batch_scaling_and_threads),
         cmocka_unit_test(test_refuses_bad_graphs),
+        cmocka_unit_test(test_inplace_elementwise),
         cmocka_unit_test(test_isa_select),
     };
     return TG_RUN_PER_ISA(tests);

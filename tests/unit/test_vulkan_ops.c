@@ -24,6 +24,7 @@
 #include "cpu_test_graphs.h"
 #include "vulkan/vk_backend.h"
 #include "vulkan/vk_device.h"
+#include "vulkan_test_pin.h"
 
 #define CASES 50
 
@@ -65,6 +66,10 @@ static double vk_compare(const vstate *vs, tg *t, int batch, bool fp16, float lo
     for (size_t i = 0; i < n; i++) v[i] = NAN; /* an element nobody writes stays NaN */
     tg_run(t, &zoo_backend_cpu_ref, 1, batch, batch, x, r);
     vk_run(vs, t, batch, fp16, x, v);
+    /* max pooling over a window wholly in the padding is -FLT_MAX (Paddle); fp16
+     * storage cannot hold it and rounds it to -inf */
+    for (size_t i = 0; fp16 && i < n; i++)
+        if (r[i] == -3.40282347e+38f && v[i] == -INFINITY) v[i] = r[i];
     double err = tg_rel_err(v, r, n);
     free(x);
     free(r);
@@ -687,6 +692,7 @@ static int group_teardown(void **state) {
 }
 
 int main(void) {
+    vulkan_test_pin_drivers();
     zvk_device_info *list = NULL;
     int n = 0;
     zoo_error e = {0};

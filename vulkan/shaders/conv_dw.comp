@@ -1,7 +1,7 @@
 // conv_dw: convolution with one input channel per group (depthwise, any
 // channel multiplier MULT = Cout / Cin). Weights prm[c * KH*KW + tap] (BN
 // folded), bias prm[C*KH*KW + c]; optional residual x1 (same shape as y) added
-// before the activation. x: OH*OW, y: output channel, z: image.
+// before the activation. x: OH * ceil(OW / 8), y: output channel, z: image.
 #version 450
 #include "common.glsl"
 layout(local_size_x = 64) in;
@@ -26,25 +26,41 @@ layout(constant_id = 15) const int PL = 0;
 layout(constant_id = 16) const int MULT_ = 0;
 #define MULT PSC(16, MULT_)
 layout(constant_id = 17) const int HAS_RES = 0;
+// Each invocation computes TP consecutive outputs of one row: its taps are
+// loaded once, and each input row segment it needs once into registers.
+#define TP 8
+const int RW = (TP - 1) * SW + (KW - 1) * DW + 1;
+
 void main() {
-    uint p = gl_GlobalInvocationID.x;
-    if (p >= uint(OH * OW)) return;
+    int owt = (OW + TP - 1) / TP;
+    int gx = int(gl_GlobalInvocationID.x);
+    if (gx >= OH * owt) return;
     int c = int(gl_GlobalInvocationID.y);
     uint img = gl_WorkGroupID.z;
-    int oy = int(p) / OW, ox = int(p) - oy * OW;
+    int oy = gx / owt, ox0 = (gx - oy * owt) * TP;
     uint xb = pc.x0_off + img * pc.x0_bs + uint((c / MULT) * H * W);
-    uint wb = uint(c * KH * KW);
-    float acc = ldp(uint(C * KH * KW + c));
+    float wv[KH * KW];
+    for (int t = 0; t < KH * KW; t++) wv[t] = ldp(uint(c * KH * KW + t));
+    float bias = ldp(uint(C * KH * KW + c));
+    float acc[TP];
+    for (int j = 0; j < TP; j++) acc[j] = bias;
+    int ixs = ox0 * SW - PL;
     for (int ky = 0; ky < KH; ky++) {
         int iy = oy * SH - PT + ky * DH;
-        if (iy < 0 || iy >= H) continue;
-        for (int kx = 0; kx < KW; kx++) {
-            int ix = ox * SW - PL + kx * DW;
-            if (ix < 0 || ix >= W) continue;
-            acc += ldp(wb + uint(ky * KW + kx)) * ld0(xb + uint(iy * W + ix));
+        bool row = iy >= 0 && iy < H;
+        float xr[RW];
+        for (int r = 0; r < RW; r++) {
+            int ix = ixs + r;
+            xr[r] = (row && ix >= 0 && ix < W) ? ld0(xb + uint(iy * W + ix)) : 0.0;
         }
+        for (int kx = 0; kx < KW; kx++)
+            for (int j = 0; j < TP; j++) acc[j] = fma(wv[ky * KW + kx], xr[j * SW + kx * DW], acc[j]);
     }
-    uint o = uint(c) * uint(OH * OW) + p;
-    if (HAS_RES != 0) acc += ld1(pc.x1_off + img * pc.x1_bs + o);
-    sty(pc.y_off + img * pc.y_bs + o, act(acc));
+    for (int j = 0; j < TP; j++) {
+        if (ox0 + j >= OW) break;
+        uint o = uint(c) * uint(OH * OW) + uint(oy * OW + ox0 + j);
+        float v = acc[j];
+        if (HAS_RES != 0) v += ld1(pc.x1_off + img * pc.x1_bs + o);
+        sty(pc.y_off + img * pc.y_bs + o, act(v));
+    }
 }

@@ -1,8 +1,11 @@
-// pool: max / avg pooling with Paddle's windows (see cpu/geom.h):
-// plain: rows [o*S - P, o*S - P + K) clipped to the input (may be empty in
-// ceil mode: the output is then 0); adaptive: [floor(o*H/OH), ceil((o+1)*H/OH)).
-// avg divides by the valid count (EXCLUSIVE) or by KH*KW. x: OH*OW, y: channel,
-// z: image.
+// pool: max / avg pooling with Paddle's windows and divisors (cpu/geom.h):
+// plain windows: rows [o*S - P, o*S - P + K) clipped to the input (empty in
+// some ceil-mode cases); adaptive: [floor(o*H/OH), ceil((o+1)*H/OH)). Max of
+// an empty window is -FLT_MAX. Avg divides by Paddle's divisor: exclusive /
+// adaptive: the product of the clipped extents; inclusive: of the extents
+// with each end limited to in + pad_begin; neither clamped at 0, so an empty
+// window gives 0 / 0 = NaN or 0 / negative = -0 as in Paddle.
+// x: OH*OW, y: channel, z: image.
 #version 450
 #include "common.glsl"
 layout(local_size_x = 64) in;
@@ -53,8 +56,28 @@ void main() {
         }
     int count = (y1 - y0) * (x1_ - x0_);
     float r;
-    if (count == 0) r = 0.0;
-    else if (IS_MAX != 0) r = acc;
-    else r = acc / float(EXCLUSIVE != 0 ? count : KH * KW);
+    if (IS_MAX != 0) {
+        r = count > 0 ? acc : -3.40282347e+38;
+    } else {
+        int ey, ex;
+        if (ADAPTIVE != 0) {
+            ey = y1 - y0;
+            ex = x1_ - x0_;
+        } else {
+            int sy = oy * SH - PT, sx = ox * SW - PL;
+            int fy = min(sy + KH, H + PT), fx = min(sx + KW, W + PL);
+            if (EXCLUSIVE != 0) {
+                fy = min(fy, H);
+                fx = min(fx, W);
+                sy = max(sy, 0);
+                sx = max(sx, 0);
+            }
+            ey = fy - sy;
+            ex = fx - sx;
+        }
+        int div = ey * ex;
+        if (count > 0) r = acc / float(div);
+        else r = div == 0 ? uintBitsToFloat(0x7fc00000u) : (div < 0 ? -0.0 : 0.0);
+    }
     sty(pc.y_off + img * pc.y_bs + c * uint(OH * OW) + p, r);
 }

@@ -1,6 +1,6 @@
 /* tests/unit/support/family_check.c - the checks shared by the family tests
  * (contract in family_check.h): key lists, registry, statistics, manifests,
- * graph helpers. The numeric comparison with Paddle is family_ref.c. */
+ * graph helpers. The numeric comparison with Paddle is family_numeric.c. */
 #include "family_check.h"
 
 #include <inttypes.h>
@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <cmocka.h>
 
@@ -31,65 +30,62 @@ void fam_suite_rules(const fam_suite *s, const fam_model *m, fam_rules *out) {
     if (s->adjust) s->adjust(m, out);
 }
 
-void fam_test_registry(void **state) {
-    const fam_suite *s = *state;
-    zoo_ctx *ctx = test_ctx_new();
-    for (int i = 0; i < s->n_models; i++) fam_check_registry(ctx, fam_suite_model(s, i), s->family);
-    zoo_ctx_free(ctx);
-}
+/* Runs `check` for every model of the suite (state), with its rules and, if
+ * `build`, its graph at the default size. */
+typedef void check_fn(zoo_ctx *ctx, const zoo_graph *g, const fam_model *m, const fam_rules *r,
+                      const fam_suite *s);
 
-void fam_test_params(void **state) {
+static void each_model(void **state, bool build, check_fn *check) {
     const fam_suite *s = *state;
     zoo_ctx *ctx = test_ctx_new();
     for (int i = 0; i < s->n_models; i++) {
         const fam_model *m = fam_suite_model(s, i);
         fam_rules r;
         fam_suite_rules(s, m, &r);
-        zoo_graph *g = fam_build(ctx, m->name, 0, 0);
-        fam_check_params(g, m->name, &r.params); /* first: it lists every difference */
-        const int want = m->keys - r.params.dropped_keys;
-        if (zoo_graph_param_count(g) != want)
-            fail_msg("%s: %d parameters, expected %d (formats.md 6.1: %d keys, %d dropped)",
-                     m->name, zoo_graph_param_count(g), want, m->keys, r.params.dropped_keys);
-        int optional = 0;
-        for (int k = 0; k < zoo_graph_param_count(g); k++) {
-            zoo_param_info p;
-            assert_int_equal(zoo_graph_param(g, k, &p), 0);
-            optional += (p.flags & ZOO_PARAM_OPTIONAL) != 0;
-        }
-        if (optional != r.params.optional_count)
-            fail_msg("%s: %d OPTIONAL parameters, expected %d", m->name, optional,
-                     r.params.optional_count);
+        zoo_graph *g = build ? fam_build(ctx, m->name, 0, 0) : NULL;
+        check(ctx, g, m, &r, s);
         zoo_graph_free(g);
     }
     zoo_ctx_free(ctx);
 }
 
-void fam_test_stats(void **state) {
-    const fam_suite *s = *state;
-    zoo_ctx *ctx = test_ctx_new();
-    for (int i = 0; i < s->n_models; i++) {
-        const fam_model *m = fam_suite_model(s, i);
-        fam_rules r;
-        fam_suite_rules(s, m, &r);
-        zoo_graph *g = fam_build(ctx, m->name, 0, 0);
-        fam_check_stats(g, m, &r);
-        zoo_graph_free(g);
-    }
-    zoo_ctx_free(ctx);
+static void registry_one(zoo_ctx *ctx, const zoo_graph *g, const fam_model *m, const fam_rules *r,
+                         const fam_suite *s) {
+    fam_check_registry(ctx, m, s->family);
 }
 
-void fam_test_manifests(void **state) {
-    const fam_suite *s = *state;
-    zoo_ctx *ctx = test_ctx_new();
-    for (int i = 0; i < s->n_models; i++) {
-        const fam_model *m = fam_suite_model(s, i);
-        fam_rules r;
-        fam_suite_rules(s, m, &r);
-        fam_check_manifest(ctx, m, &r, s->top1_min, s->top1_max);
+static void params_one(zoo_ctx *ctx, const zoo_graph *g, const fam_model *m, const fam_rules *r,
+                       const fam_suite *s) {
+    fam_check_params(g, m->name, &r->params); /* first: it lists every difference */
+    const int want = m->keys - r->params.dropped_keys;
+    if (zoo_graph_param_count(g) != want)
+        fail_msg("%s: %d parameters, expected %d (formats.md 6.1: %d keys, %d dropped)", m->name,
+                 zoo_graph_param_count(g), want, m->keys, r->params.dropped_keys);
+    int optional = 0;
+    for (int k = 0; k < zoo_graph_param_count(g); k++) {
+        zoo_param_info p;
+        assert_int_equal(zoo_graph_param(g, k, &p), 0);
+        optional += (p.flags & ZOO_PARAM_OPTIONAL) != 0;
     }
-    zoo_ctx_free(ctx);
+    if (optional != r->params.optional_count)
+        fail_msg("%s: %d OPTIONAL parameters, expected %d", m->name, optional,
+                 r->params.optional_count);
 }
+
+static void stats_one(zoo_ctx *ctx, const zoo_graph *g, const fam_model *m, const fam_rules *r,
+                      const fam_suite *s) {
+    fam_check_stats(g, m, r);
+}
+
+static void manifest_one(zoo_ctx *ctx, const zoo_graph *g, const fam_model *m, const fam_rules *r,
+                         const fam_suite *s) {
+    fam_check_manifest(ctx, m, r, s->top1_min, s->top1_max);
+}
+
+void fam_test_registry(void **state) { each_model(state, false, registry_one); }
+void fam_test_params(void **state) { each_model(state, true, params_one); }
+void fam_test_stats(void **state) { each_model(state, true, stats_one); }
+void fam_test_manifests(void **state) { each_model(state, false, manifest_one); }
 
 void fam_test_numeric(void **state) {
     const fam_suite *s = *state;
@@ -115,12 +111,12 @@ void fam_keys_free(fam_keys *k) {
 static bool keys_dir(char *buf, size_t size) {
     const char *env = getenv("ZOO_PADDLECLAS_KEYS");
     if (env && *env) {
-        snprintf(buf, size, "%s", env);
+        snprintf(buf, size, "%.*s", PATH_MAX - 32, env);
         return true;
     }
     char shared[PATH_MAX];
     if (!test_shared_dir(shared, sizeof shared)) return false;
-    snprintf(buf, size, "%s/data/paddleclas-keys", shared);
+    snprintf(buf, size, "%.*s/data/paddleclas-keys", PATH_MAX - 32, shared);
     return true;
 }
 
@@ -239,18 +235,21 @@ static void compare_param(const zoo_graph *g, int i, const fam_key *r, const fam
     if ((int)p.trainable != r->trainable)
         report_add(rep, "#%d %s trainable: graph %d, tsv %d", i, r->key, (int)p.trainable,
                    r->trainable);
-    const unsigned want_flags = fam_has_suffix(r->key, o->optional_suffix) ? ZOO_PARAM_OPTIONAL : 0u;
+    const unsigned want_flags =
+        fam_has_suffix(r->key, o->optional_suffix) ? ZOO_PARAM_OPTIONAL : 0u;
     if (p.flags != want_flags)
         report_add(rep, "#%d %s flags: graph %u, expected %u", i, r->key, p.flags, want_flags);
     bool found = false;
-    for (int a = 0; a < p.n_aliases; a++) found |= !strcmp(p.aliases[a], r->param);
+    for (int a = 0; a < p.n_aliases; a++) {
+        found |= !strcmp(p.aliases[a], r->param);
+        if (zoo_graph_find_param(g, p.aliases[a]) != i) /* unique across the graph */
+            report_add(rep, "#%d alias %s resolves to %d", i, p.aliases[a],
+                       zoo_graph_find_param(g, p.aliases[a]));
+    }
     if (!found || (!o->extra_aliases && p.n_aliases != 1))
         report_add(rep, "#%d %s aliases: graph %d (%s), tsv %s%s", i, r->key, p.n_aliases,
                    p.n_aliases > 0 ? p.aliases[0] : "-", o->extra_aliases ? "" : "exactly ",
                    r->param);
-    else if (zoo_graph_find_param(g, r->param) != i)
-        report_add(rep, "#%d alias %s resolves to %d", i, r->param,
-                   zoo_graph_find_param(g, r->param));
 }
 
 void fam_check_params(const zoo_graph *g, const char *model, const fam_param_rules *o) {
@@ -264,7 +263,8 @@ void fam_check_params(const zoo_graph *g, const char *model, const fam_param_rul
         const fam_key *r = &t.rows[k];
         if (fam_has_prefix(r->key, o->dropped_prefixes)) {
             dropped++;
-            if (!zoo_graph_is_ignored_source(g, r->key) || !zoo_graph_is_ignored_source(g, r->param))
+            if (!zoo_graph_is_ignored_source(g, r->key) ||
+                !zoo_graph_is_ignored_source(g, r->param))
                 report_add(&rep, "%s / %s: dropped, but not declared an ignored source", r->key,
                            r->param);
             if (zoo_graph_find_param(g, r->key) >= 0 || zoo_graph_find_param(g, r->param) >= 0)

@@ -64,7 +64,9 @@ typedef struct fam_param_rules {
      * tensors the model drops: ignored sources under both names, not parameters */
     const char *const *dropped_prefixes;
     int dropped_keys;          /* how many TSV rows that is (checked) */
-    bool extra_aliases;        /* aliases beyond the Paddle name allowed (the family checks them) */
+    bool extra_aliases;        /* other aliases beside the Paddle name allowed (another naming
+                                  generation the family checks itself); every alias of a
+                                  parameter must resolve to it in any case */
     const char *optional_suffix; /* keys ending so carry ZOO_PARAM_OPTIONAL, all others no flags */
     int optional_count;        /* how many parameters are OPTIONAL */
 } fam_param_rules;

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -148,11 +149,16 @@ static double compare_one(zoo_ctx *ctx, const char *root, const fam_ref *m, doub
     char bad[512] = "";
     for (int b = 0; b < 2; b++) {
         zoo_runner_opts ro = {.backend = backends[b], .threads = 2, .max_batch = batch};
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
         zoo_runner *r = zoo_runner_new(g, &ro, &e);
         if (!r) fail_msg("%s: runner %s: %s", m->model, backends[b], e.msg);
         if (zoo_runner_run(r, x.data, batch, out, &e))
             fail_msg("%s: run %s: %s", m->model, backends[b], e.msg);
         zoo_runner_free(r);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        const double secs =
+            (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
         double dmax = 0;
         for (int64_t j = 0; j < y.numel; j++)
             dmax = fmax(dmax, fabs((double)out[j] - y.data[j]));
@@ -167,8 +173,8 @@ static double compare_one(zoo_ctx *ctx, const char *root, const fam_ref *m, doub
                          ", paddle %" PRId64, m->model, backends[b], m->h, m->w, im, am, bm);
         }
         print_message("[ INFO     ] %-22s %-7s %3dx%-3d max|diff| %.3g (max|paddle| %.3g, rel "
-                      "%.3g) top-1 zoo/paddle %s\n",
-                      m->model, backends[b], m->h, m->w, dmax, ref_max, dmax / ref_max, tops);
+                      "%.3g) top-1 zoo/paddle %s, %.2f s\n",
+                      m->model, backends[b], m->h, m->w, dmax, ref_max, dmax / ref_max, tops, secs);
         worst = fmax(worst, dmax / ref_max);
     }
     free(out);
