@@ -65,9 +65,11 @@ int zoo_cmd_info(zoo_cli *cli, int argc, char **argv) {
         for (int i = 0; i < m.n_sources; i++)
             printf("source       %-22s %s%s%s\n", m.sources[i].kind, m.sources[i].url,
                    m.sources[i].sha256[0] ? " sha256:" : "", m.sources[i].sha256);
-        if (m.reported.top1 >= 0)
-            printf("reported     top-1 %.4f, top-5 %.4f (%s)\n", m.reported.top1,
-                   m.reported.top5, m.reported.source);
+        if (m.reported.top1 >= 0) {
+            char t5[32] = "-";
+            if (m.reported.top5 >= 0) snprintf(t5, sizeof t5, "%.4f", m.reported.top5);
+            printf("reported     top-1 %.4f, top-5 %s (%s)\n", m.reported.top1, t5, m.reported.source);
+        }
     }
     double tp = have_m ? m.reported.params_m : -1, tf = have_m ? m.reported.flops_g : -1;
     char r1[32], r2[32], r3[32], r4[32], tps[32] = "-", tfs[32] = "-";
