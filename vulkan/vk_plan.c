@@ -28,15 +28,20 @@ const char *zvk_kernel_name(zvk_kernel k) {
 }
 
 #define B(id) (1u << (id))
-/* the specialization constants of each kernel that are sizes (PSC() in the shader) */
+/* the specialization constants of each kernel read through PSC() in the shader:
+ * left out of the pipeline key unless ZOO_VK_SPECIALIZE=full */
 static const uint32_t size_ids[ZVK_KERNEL__COUNT] = {
     [ZVK_CONVERT_IN] = B(3),
     [ZVK_CONVERT_OUT] = B(3),
-    [ZVK_CONV_GEMM] = B(3) | B(4) | B(5) | B(6) | B(7) | B(8) | B(17) | B(18) | B(19),
-    [ZVK_CONV_REG] = B(3) | B(4) | B(5) | B(6) | B(7) | B(8) | B(17) | B(18) | B(19),
-    [ZVK_CONV_DW] = B(3) | B(4) | B(5) | B(6) | B(7) | B(16),
+    /* convs: sizes, strides, dilations, paddings (kernel size, 1x1 / aligned and
+     * residual flags stay compiled in); conv_dw keeps SW, DW (its row window) */
+    [ZVK_CONV_GEMM] = B(3) | B(4) | B(5) | B(6) | B(7) | B(8) | B(11) | B(12) | B(13) | B(14) |
+                      B(15) | B(16) | B(17) | B(18) | B(19),
+    [ZVK_CONV_REG] = B(3) | B(4) | B(5) | B(6) | B(7) | B(8) | B(11) | B(12) | B(13) | B(14) |
+                     B(15) | B(16) | B(17) | B(18) | B(19),
+    [ZVK_CONV_DW] = B(3) | B(4) | B(5) | B(6) | B(7) | B(10) | B(12) | B(14) | B(15) | B(16),
     [ZVK_AFFINE] = B(3) | B(4),
-    [ZVK_POOL] = B(3) | B(4) | B(5) | B(6),
+    [ZVK_POOL] = B(3) | B(4) | B(5) | B(6) | B(7) | B(8) | B(9) | B(10) | B(11) | B(12),
     [ZVK_POOL_GLOBAL] = B(3) | B(5),
     [ZVK_BINARY] = B(3) | B(4) | B(5) | B(6) | B(7) | B(8) | B(9) | B(10) | B(11),
     [ZVK_COPY] = B(3) | B(4) | B(5) | B(6) | B(7) | B(8) | B(9) | B(10),

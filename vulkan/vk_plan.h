@@ -20,10 +20,11 @@
  *     every other concat input and H/W slices are `copy` steps.
  * Every shader parameter is a specialization constant (spec[]: taps,
  * strides, dilations, paddings, pooling kind, fused activation, and the sizes).
- * The sizes (channels, planes) are also pushed as push constants, and the
+ * The sizes (channels, planes; and strides, dilations, paddings, which cost
+ * nothing as run-time values) are also pushed as push constants, and the
  * backend compiles them in only with ZOO_VK_SPECIALIZE=full: by default a
- * pipeline is keyed by the geometry and activation alone, so all layers that
- * differ only in size share one pipeline (DenseNet264: 280 pipelines fully
+ * pipeline is keyed by kernel size, flags and activation alone, so layers that
+ * differ only in those share one pipeline (DenseNet264: 280 pipelines fully
  * specialized, a few dozen otherwise; pipeline compilation dominates start-up
  * on lavapipe). Offsets are push constants filled at record time.
  *

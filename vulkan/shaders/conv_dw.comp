@@ -17,12 +17,16 @@ layout(constant_id = 7) const int OW_ = 0;
 #define OW PSC(7, OW_)
 layout(constant_id = 8) const int KH = 1;
 layout(constant_id = 9) const int KW = 1;
-layout(constant_id = 10) const int SH = 1;
+layout(constant_id = 10) const int SH_ = 0;
+#define SH PSC(10, SH_)
 layout(constant_id = 11) const int SW = 1;
-layout(constant_id = 12) const int DH = 1;
+layout(constant_id = 12) const int DH_ = 0;
+#define DH PSC(12, DH_)
 layout(constant_id = 13) const int DW = 1;
-layout(constant_id = 14) const int PT = 0;
-layout(constant_id = 15) const int PL = 0;
+layout(constant_id = 14) const int PT_ = 0;
+#define PT PSC(14, PT_)
+layout(constant_id = 15) const int PL_ = 0;
+#define PL PSC(15, PL_)
 layout(constant_id = 16) const int MULT_ = 0;
 #define MULT PSC(16, MULT_)
 layout(constant_id = 17) const int HAS_RES = 0;

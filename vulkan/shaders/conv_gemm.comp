@@ -27,12 +27,18 @@ layout(constant_id = 8) const int OW_ = 0;
 #define OW PSC(8, OW_)
 layout(constant_id = 9) const int KH = 1;
 layout(constant_id = 10) const int KW = 1;
-layout(constant_id = 11) const int SH = 1;
-layout(constant_id = 12) const int SW = 1;
-layout(constant_id = 13) const int DH = 1;
-layout(constant_id = 14) const int DW = 1;
-layout(constant_id = 15) const int PT = 0;
-layout(constant_id = 16) const int PL = 0;
+layout(constant_id = 11) const int SH_ = 0;
+#define SH PSC(11, SH_)
+layout(constant_id = 12) const int SW_ = 0;
+#define SW PSC(12, SW_)
+layout(constant_id = 13) const int DH_ = 0;
+#define DH PSC(13, DH_)
+layout(constant_id = 14) const int DW_ = 0;
+#define DW PSC(14, DW_)
+layout(constant_id = 15) const int PT_ = 0;
+#define PT PSC(15, PT_)
+layout(constant_id = 16) const int PL_ = 0;
+#define PL PSC(16, PL_)
 layout(constant_id = 17) const int GROUPS_ = 0;
 #define GROUPS PSC(17, GROUPS_)
 layout(constant_id = 18) const int CING_ = 0;

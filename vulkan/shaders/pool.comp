@@ -17,12 +17,18 @@ layout(constant_id = 5) const int OH_ = 0;
 #define OH PSC(5, OH_)
 layout(constant_id = 6) const int OW_ = 0;
 #define OW PSC(6, OW_)
-layout(constant_id = 7) const int KH = 1;
-layout(constant_id = 8) const int KW = 1;
-layout(constant_id = 9) const int SH = 1;
-layout(constant_id = 10) const int SW = 1;
-layout(constant_id = 11) const int PT = 0;
-layout(constant_id = 12) const int PL = 0;
+layout(constant_id = 7) const int KH_ = 0;
+#define KH PSC(7, KH_)
+layout(constant_id = 8) const int KW_ = 0;
+#define KW PSC(8, KW_)
+layout(constant_id = 9) const int SH_ = 0;
+#define SH PSC(9, SH_)
+layout(constant_id = 10) const int SW_ = 0;
+#define SW PSC(10, SW_)
+layout(constant_id = 11) const int PT_ = 0;
+#define PT PSC(11, PT_)
+layout(constant_id = 12) const int PL_ = 0;
+#define PL PSC(12, PL_)
 layout(constant_id = 13) const int IS_MAX = 1;
 layout(constant_id = 14) const int EXCLUSIVE = 1;
 layout(constant_id = 15) const int ADAPTIVE = 0;
