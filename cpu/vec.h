@@ -56,6 +56,28 @@ static inline cpu_vf cpu_vf_sel(cpu_vi m, cpu_vf a, cpu_vf b) {
     return (cpu_vf)(((cpu_vi)a & m) | ((cpu_vi)b & ~m));
 }
 
+/* the even lanes of the 2 * VL values a, b (a stride-2 deinterleave) */
+static inline cpu_vf cpu_vf_even(cpu_vf a, cpu_vf b) {
+#if defined(__clang__)
+#if CPU_VL == 16
+    return __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+#elif CPU_VL == 8
+    return __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14);
+#else
+    return __builtin_shufflevector(a, b, 0, 2, 4, 6);
+#endif
+#else
+#if CPU_VL == 16
+    const cpu_vi even = {0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30};
+#elif CPU_VL == 8
+    const cpu_vi even = {0, 2, 4, 6, 8, 10, 12, 14};
+#else
+    const cpu_vi even = {0, 2, 4, 6};
+#endif
+    return __builtin_shuffle(a, b, even);
+#endif
+}
+
 /* min / max: one instruction each on x86 (NaN handling as minps / maxps) */
 #if defined(__AVX512F__)
 static inline cpu_vf cpu_vf_max(cpu_vf a, cpu_vf b) { return (cpu_vf)_mm512_max_ps((__m512)a, (__m512)b); }

@@ -136,7 +136,7 @@ static void load_dir(zoo_ctx *ctx, const char *dir) {
         if (names[n]) n++;
     }
     closedir(d);
-    qsort(names, (size_t)n, sizeof(char *), cmp_str);
+    if (n > 1) qsort(names, (size_t)n, sizeof(char *), cmp_str); /* names is NULL when n == 0 */
     for (int i = 0; i < n; i++) {
         char path[PATH_MAX];
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
