@@ -390,26 +390,9 @@ static int parse_into(const uint8_t *map, size_t len, const char *path, zoo_tens
 
 int zoo_read_pdparams(const char *path, zoo_tensor_list *out, zoo_error *err) {
     zoo_tensor_list_init(out);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return zoo_error_set(err, errno == ENOENT ? ZOO_ERR_NOTFOUND : ZOO_ERR_RUNTIME,
-                             "%s: cannot open: %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return zoo_error_set(err, ZOO_ERR_INPUT, "%s: not a regular file", path);
-    }
-    if (st.st_size == 0) {
-        close(fd);
-        return zoo_error_set(err, ZOO_ERR_INPUT, "%s: empty file", path);
-    }
-    size_t len = (size_t)st.st_size;
-    void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
-    int saved = errno;
-    close(fd);
-    if (map == MAP_FAILED)
-        return zoo_error_set(err, ZOO_ERR_RUNTIME, "%s: mmap failed: %s", path, strerror(saved));
-    int rc = zoo_tensor_list_adopt_mapping(out, map, len, err);
+    const void *map;
+    size_t len;
+    int rc = zoo_tensor_list_map_file(out, path, &map, &len, err);
     if (rc) return rc;
     return parse_into(map, len, path, out, err);
 }

@@ -10,9 +10,13 @@
  */
 #include "converter/tensor_list.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 void zoo_tensor_list_init(zoo_tensor_list *l) {
     memset(l, 0, sizeof *l);
@@ -211,5 +215,33 @@ int zoo_tensor_list_adopt(zoo_tensor_list *l, void *obj, void (*release)(void *o
     l->owners[l->n_owners].obj = obj;
     l->owners[l->n_owners].release = release;
     l->n_owners++;
+    return ZOO_OK;
+}
+
+int zoo_tensor_list_map_file(zoo_tensor_list *l, const char *path, const void **data,
+                             size_t *len_out, zoo_error *err) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return zoo_error_set(err, errno == ENOENT ? ZOO_ERR_NOTFOUND : ZOO_ERR_RUNTIME,
+                             "%s: cannot open: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return zoo_error_set(err, ZOO_ERR_INPUT, "%s: not a regular file", path);
+    }
+    if (st.st_size == 0) {
+        close(fd);
+        return zoo_error_set(err, ZOO_ERR_INPUT, "%s: empty file", path);
+    }
+    size_t len = (size_t)st.st_size;
+    void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+    int saved = errno;
+    close(fd);
+    if (map == MAP_FAILED)
+        return zoo_error_set(err, ZOO_ERR_RUNTIME, "%s: mmap failed: %s", path, strerror(saved));
+    int rc = zoo_tensor_list_adopt_mapping(l, map, len, err);
+    if (rc) return rc;
+    *data = map;
+    *len_out = len;
     return ZOO_OK;
 }

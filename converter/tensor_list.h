@@ -57,6 +57,11 @@ int zoo_tensor_list_add(zoo_tensor_list *l, const char *origin, const char *name
                         void *owned, zoo_error *err);
 int zoo_tensor_list_add_name(zoo_tensor_list *l, const char *key, const char *value,
                              zoo_error *err);
+/* Opens `path` (a non-empty regular file), maps it read-only and hands the
+ * mapping to the list (unmapped when the list is freed). On success *data and
+ * *len describe the mapping. One-line errors name the file. */
+int zoo_tensor_list_map_file(zoo_tensor_list *l, const char *path, const void **data, size_t *len,
+                             zoo_error *err);
 int zoo_tensor_list_find(const zoo_tensor_list *l, const char *name); /* index or -1 */
 /* Hands an mmap'ed region to the list, which munmaps it when freed (also when
  * this call fails), so tensors may borrow bytes from a mapped file. */
